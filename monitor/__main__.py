@@ -1,0 +1,5 @@
+"""`python -m monitor` is the same as the `cct-monitor` console script."""
+
+from monitor.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""`cct-monitor run`: consume transcripts (Kafka or a JSONL file) and decide on every chunk."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from monitor.app import build_monitor
+from monitor.cli.options import setting_option, settings_from_context
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option(
+    "--source", "source_kind", type=click.Choice(["kafka", "file"]), default="kafka", show_default=True,
+    envvar="CCT_SOURCE", show_envvar=True, help="Where transcript chunks come from.",
+)
+@click.option(
+    "--input", "input_path", default=None, envvar="CCT_INPUT", show_envvar=True,
+    help="JSONL transcript for --source file ('-' for stdin) [default: the bundled sample broadcast].",
+)
+@click.option("--follow", is_flag=True, envvar="CCT_FOLLOW", show_envvar=True, help="Tail a growing file (--source file).")
+@setting_option("--bootstrap-servers", setting="kafka.bootstrap_servers", help="Kafka bootstrap servers, comma-separated.")
+@setting_option("--topic", setting="kafka.input_topic", help="Input transcripts topic.")
+@setting_option("--group-id", setting="kafka.group_id", help="Consumer group id.")
+@setting_option("--group-instance-id", setting="kafka.group_instance_id", help="Static membership id for rolling restarts.")
+@setting_option("--dlq-topic", setting="kafka.dlq_topic", help="Dead-letter topic.")
+@setting_option("--decisions", setting="output.decisions_path", help="Decision JSONL output ('-' stdout, '' off).")
+@setting_option("--format", "fmt", setting="output.format", type=click.Choice(["jsonl", "pretty"]), help="Decision output format.")
+@setting_option("--rules", setting="rules.paths", multiple=True, type=click.Path(path_type=Path), help="Rule file or directory (repeatable).")
+@setting_option("--metrics-port", setting="metrics.port", type=int, help="Port of the /metrics endpoint (0 picks a free one).")
+@setting_option("--classifier/--no-classifier", setting="classifier.enabled", help="Score chunks with the transformer classifier.")
+@click.pass_context
+def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bool, **_flags: object) -> None:
+    """Run the monitor until stopped (SIGTERM/SIGINT) or, for a file without --follow, until its end."""
+    settings = settings_from_context(ctx)
+    if source_kind == "file" and input_path is None:
+        from monitor.sample import sample_broadcast_path
+
+        input_path = str(sample_broadcast_path())
+    monitor = build_monitor(settings, source_kind, input_path, follow)
+    if settings.metrics.enabled:
+        port = monitor.metrics.serve(settings.metrics.host, settings.metrics.port)
+        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
+    monitor.runner.install_signal_handlers()
+    monitor.runner.run()

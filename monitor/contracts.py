@@ -1,0 +1,131 @@
+"""The transcript-chunk contract (see DESIGN.md) and its strict decoder.
+
+A chunk is one JSON object per Kafka record. `decode_chunk` turns raw bytes into a
+`TranscriptChunk` or raises `InvalidChunk` with a machine-readable reason that the
+dead-letter path puts in the record headers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+DEFAULT_MAX_BYTES = 64 * 1024
+
+NonNegInt = Annotated[StrictInt, Field(ge=0)]
+
+
+class Speaker(BaseModel):
+    """Who is talking: a platform account id, a display name and a role (host, guest, caller...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    id: StrictStr | None = None
+    name: StrictStr | None = None
+    role: StrictStr | None = None
+
+
+class Audience(BaseModel):
+    """Reach of the broadcast when the chunk was emitted."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    listeners: NonNegInt | None = None
+    followers: NonNegInt | None = None
+
+
+class TranscriptChunk(BaseModel):
+    """One ASR transcript chunk of a live broadcast. Unknown fields are kept and ignored."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    broadcast_id: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    seq: NonNegInt
+    text: StrictStr
+    start_ms: NonNegInt | None = None
+    end_ms: NonNegInt | None = None
+    ts: datetime | None = Field(default=None, description="RFC 3339 time the chunk was emitted")
+    speaker: Speaker | None = None
+    language: Annotated[StrictStr, Field(pattern=r"^[a-z]{2}$")] | None = Field(
+        default=None, description="ISO 639-1 code"
+    )
+    asr_confidence: Annotated[float, Field(ge=0.0, le=1.0, strict=False)] | None = None
+    is_final: StrictBool = True
+    audience: Audience | None = None
+    territories: list[Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$")]] | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 codes"
+    )
+    platform: StrictStr | None = None
+    title: StrictStr | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The identity of a chunk: (broadcast_id, seq)."""
+        return (self.broadcast_id, self.seq)
+
+    @property
+    def chunk_id(self) -> str:
+        """A stable printable id, `broadcast_id#seq`."""
+        return f"{self.broadcast_id}#{self.seq}"
+
+
+class InvalidChunk(ValueError):
+    """A record that breaks the contract. `reason` is one of REASONS; `detail` is for people."""
+
+    REASONS = ("too_large", "not_utf8", "not_json", "not_object", "missing_field", "wrong_type", "invalid_value")
+
+    def __init__(self, reason: str, detail: str) -> None:
+        assert reason in self.REASONS, reason
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+_MISSING = {"missing"}
+_TYPE_ERRORS = {
+    "string_type", "int_type", "bool_type", "float_type", "list_type", "model_type", "dict_type",
+    "model_attributes_type", "datetime_type", "int_from_float", "float_parsing", "int_parsing",
+}
+
+
+def decode_chunk(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> TranscriptChunk:
+    """Decode and validate one record value; raise InvalidChunk naming the first problem."""
+    if raw is None:
+        raise InvalidChunk("not_json", "record has no value (tombstone)")
+    if len(raw) > max_bytes:
+        raise InvalidChunk("too_large", f"{len(raw)} bytes exceeds the limit of {max_bytes}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidChunk("not_utf8", f"invalid UTF-8 at byte {exc.start}") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidChunk("not_json", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return chunk_from_obj(obj)
+
+
+def chunk_from_obj(obj: Any) -> TranscriptChunk:
+    """Validate an already-parsed JSON value as a chunk."""
+    if not isinstance(obj, dict):
+        raise InvalidChunk("not_object", f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        return TranscriptChunk.model_validate(obj)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "<root>"
+        if err["type"] in _MISSING:
+            raise InvalidChunk("missing_field", f"required field '{where}' is missing") from None
+        reason = "wrong_type" if err["type"] in _TYPE_ERRORS else "invalid_value"
+        raise InvalidChunk(reason, f"field '{where}': {err['msg']}") from None
+
+
+def chunk_json_schema() -> dict[str, Any]:
+    """The JSON Schema producers can validate against (draft 2020-12)."""
+    schema = TranscriptChunk.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://cct-tracking.invalid/schemas/transcript_chunk.schema.json"
+    schema["title"] = "cct-tracking transcript chunk"
+    schema["description"] = "One ASR transcript chunk of a live broadcast; one JSON object per Kafka record (UTF-8, at most 64 KiB)."
+    return schema

@@ -1,0 +1,196 @@
+"""One typed settings model for the whole monitor.
+
+Precedence, lowest to highest: defaults < YAML file (`--config`) < environment (`CCT_…`,
+nested with `__`, e.g. `CCT_KAFKA__BOOTSTRAP_SERVERS`) < command-line flags.
+Secrets are `SecretStr`: they never print in logs or in `cct-monitor config show`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "CCT_"
+ENV_DELIMITER = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class KafkaSettings(_Section):
+    """Broker connection, topics and consumer-group behaviour."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "cct-monitor"
+    group_id: str = "cct-monitor"
+    group_instance_id: str | None = Field(
+        default=None, description="static membership id: a restarted replica keeps its partitions without a rebalance"
+    )
+    input_topic: str = "transcripts"
+    dlq_topic: str = "transcripts.dlq"
+    alerts_topic: str = "compliance.alerts"
+    reviews_topic: str = "compliance.reviews"
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    max_poll_records: int = Field(default=256, ge=1)
+    max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
+    session_timeout_ms: int = Field(default=30_000, ge=6_000)
+    heartbeat_interval_ms: int = Field(default=3_000, ge=500)
+    poll_timeout_ms: int = Field(default=500, ge=1)
+    partition_assignment: Literal["range", "roundrobin", "cooperative-sticky"] = "cooperative-sticky"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_password: SecretStr | None = None
+    ssl_check_hostname: bool = True
+    reconnect_backoff_max_s: float = Field(default=30.0, gt=0)
+
+    def client_config(self) -> dict[str, Any]:
+        """Keyword arguments shared by kafka-python's consumer, producer and admin client."""
+        conf: dict[str, Any] = {
+            "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()],
+            "client_id": self.client_id,
+            "security_protocol": self.security_protocol,
+            "reconnect_backoff_max_ms": int(self.reconnect_backoff_max_s * 1000),
+        }
+        if self.security_protocol.startswith("SASL"):
+            conf["sasl_mechanism"] = self.sasl_mechanism or "PLAIN"
+            conf["sasl_plain_username"] = self.sasl_username
+            conf["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
+        if self.security_protocol.endswith("SSL"):
+            conf["ssl_check_hostname"] = self.ssl_check_hostname
+            for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+                value = getattr(self, key)
+                if value is not None:
+                    conf[key] = str(value)
+            if self.ssl_password is not None:
+                conf["ssl_password"] = self.ssl_password.get_secret_value()
+        return conf
+
+
+class PipelineSettings(_Section):
+    """Per-broadcast state and validation limits."""
+
+    max_record_bytes: int = Field(default=64 * 1024, ge=256)
+    window_seconds: float = Field(default=600.0, gt=0, description="rolling window of speech kept per broadcast")
+    window_max_chunks: int = Field(default=256, ge=1, description="hard cap on chunks kept per broadcast window")
+    context_chunks: int = Field(default=2, ge=0, description="previous chunks handed to the classifier as context")
+    max_broadcasts: int = Field(default=10_000, ge=1, description="broadcast states kept; the least recently active is evicted")
+    dedupe_seqs: int = Field(default=4096, ge=16, description="recent seqs remembered per broadcast to drop duplicates")
+
+
+class ClassifierSettings(_Section):
+    """The transformer encoder and its label heads."""
+
+    enabled: bool = True
+    model: str = Field(default="default", description="'default' (packaged all-MiniLM-L6-v2), a local path or a hub id")
+    heads_dir: Path | None = Field(default=None, description="directory of trained heads; default: the bundled models/")
+    device: str = "cpu"
+    threads: int | None = Field(default=None, ge=1)
+    max_batch_size: int = Field(default=64, ge=1)
+    max_wait_ms: float = Field(default=20.0, ge=0)
+    max_tokens: int = Field(default=128, ge=16)
+    quantize_int8: bool = False
+    offline: bool = True
+
+
+class RulesSettings(_Section):
+    """Rule files and hot reload."""
+
+    paths: list[Path] = Field(default_factory=lambda: [Path("rules")])
+    watch: bool = True
+    watch_interval_s: float = Field(default=2.0, gt=0)
+
+
+class OutputSettings(_Section):
+    """Where per-chunk decisions go when no other sink is configured."""
+
+    decisions_path: str = Field(default="-", description="JSONL file for decision records; '-' is stdout, '' disables")
+    format: Literal["jsonl", "pretty"] = "jsonl"
+
+
+class MetricsSettings(_Section):
+    """The /metrics endpoint."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+
+
+class Settings(BaseSettings):
+    """All settings of one monitor process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, extra="forbid", validate_assignment=True
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, file_secret_settings)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_overrides() -> dict[str, Any]:
+    """The CCT_ environment as a nested dict, parsed by pydantic-settings itself."""
+    return Settings().model_dump(exclude_unset=True)
+
+
+def load_settings(config: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the effective settings: YAML file, then CCT_ environment, then explicit overrides.
+
+    `overrides` uses dotted keys (`{"kafka.group_id": "x"}`); None values are ignored.
+    """
+    data: dict[str, Any] = {}
+    if config is not None:
+        with open(config, encoding="utf-8") as fh:
+            loaded = yaml.safe_load(fh) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{config}: the settings file must hold a mapping at the top level")
+        data = loaded
+    data = _deep_merge(data, _env_overrides())
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return Settings(**data)
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with every secret replaced by '**********'."""
+    return settings.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Decision and alert sinks behind one interface (`monitor.stages.Sink`)."""

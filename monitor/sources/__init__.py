@@ -1,0 +1,1 @@
+"""Record sources behind one interface (`monitor.stages.Source`): Kafka and JSONL files."""

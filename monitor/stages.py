@@ -1,0 +1,154 @@
+"""The data that moves between pipeline stages and the interfaces each stage fills.
+
+poll (Source) → decode/validate (contracts) → per-broadcast state (state) → classify (Classifier)
+→ evaluate rules (RuleEngine) → emit (Sink) → commit (Source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from monitor.alert import Alert
+from monitor.contracts import TranscriptChunk
+
+
+@dataclass(slots=True, frozen=True)
+class SourceRecord:
+    """One raw record as a source delivered it. `topic`/`partition`/`offset` locate it for commits and the DLQ."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None = None
+
+    @property
+    def position(self) -> dict[str, Any]:
+        """Where the record came from, as plain data for decisions and audit records."""
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+
+
+@dataclass(slots=True, frozen=True)
+class DeadLetter:
+    """A record that failed validation, with the reason that goes into the DLQ headers."""
+
+    record: SourceRecord
+    reason: str
+    detail: str
+
+
+@dataclass(slots=True)
+class WorkItem:
+    """A valid, admitted chunk on its way through classify → rules → emit."""
+
+    chunk: TranscriptChunk
+    record: SourceRecord
+    context: list[TranscriptChunk] = field(default_factory=list)
+    received_at: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class ModelInfo:
+    """What classified a chunk: stamped into every decision and alert."""
+
+    name: str
+    sha256: str
+    labels: tuple[str, ...]
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Decision:
+    """The outcome for one chunk: its scores, which rules fired and the alerts to deliver."""
+
+    item: WorkItem
+    model: ModelInfo | None
+    firings: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    ruleset: dict[str, Any] | None = None
+    decided_at: float = 0.0
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON decision record written by the decision sink."""
+        chunk = self.item.chunk
+        return {
+            "type": "decision",
+            "chunk_id": chunk.chunk_id,
+            "broadcast_id": chunk.broadcast_id,
+            "seq": chunk.seq,
+            "source": self.item.record.position,
+            "start_ms": chunk.start_ms,
+            "end_ms": chunk.end_ms,
+            "speaker": chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
+            "text": chunk.text,
+            "scores": {k: round(v, 6) for k, v in self.item.scores.items()},
+            "model": {"name": self.model.name, "sha256": self.model.sha256} if self.model else None,
+            "ruleset": self.ruleset,
+            "firings": self.firings,
+            "alert_ids": [a.alert_id for a in self.alerts],
+            "decided_at": self.decided_at,
+        }
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Scores chunks for every label. Must be deterministic for a fixed input."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def score(self, items: Sequence[WorkItem]) -> list[dict[str, float]]:
+        """One {label: probability} per item, in order; empty text scores zero for every label."""
+        ...
+
+
+@runtime_checkable
+class RuleEngine(Protocol):
+    """Evaluates compiled rule sets over classified items, keeping its own per-broadcast window state."""
+
+    @property
+    def info(self) -> dict[str, Any]: ...
+
+    def evaluate(self, items: Sequence[WorkItem], model: ModelInfo | None) -> list[Decision]:
+        """One Decision per item, in order."""
+        ...
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Receives decisions. A durable sink's `flush` returns only when its writes are safe."""
+
+    name: str
+    durable: bool
+
+    def write(self, decisions: Sequence[Decision]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Delivers raw records in batches and commits them once the batch is fully handled."""
+
+    def poll(self, timeout_s: float) -> list[SourceRecord]: ...
+
+    def commit(self, records: Sequence[SourceRecord]) -> None: ...
+
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def exhausted(self) -> bool:
+        """True when a finite source has nothing more to deliver."""
+        ...

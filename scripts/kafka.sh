@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Fetch, start and stop a single-node Apache Kafka (KRaft, broker+controller) on loopback ports.
+#
+#   scripts/kafka.sh fetch            copy the pinned Kafka jars from Maven Central into $CCT_KAFKA_HOME/libs
+#   scripts/kafka.sh start [DIR]      format storage in DIR (default $CCT_KAFKA_HOME/run) and start; prints the bootstrap address
+#   scripts/kafka.sh stop  [DIR]      stop the broker started in DIR
+#
+# Needs Java 17 and Maven. Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+KAFKA_HOME=${CCT_KAFKA_HOME:-"$here/../.kafka"}
+LIBS="$KAFKA_HOME/libs"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+fetch() {
+  if [ -f "$LIBS/.complete" ] && cmp -s "$here/kafka/pom.xml" "$LIBS/.complete"; then return 0; fi
+  mkdir -p "$LIBS"
+  mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+      -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2
+  cp "$here/kafka/pom.xml" "$LIBS/.complete"
+}
+
+start() {
+  local dir=${1:-"$KAFKA_HOME/run"}
+  fetch
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then cat "$dir/bootstrap"; return 0; fi
+  local port=${CCT_KAFKA_PORT:-$(free_port)} cport
+  cport=$(free_port)
+  rm -rf "$dir/data"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+PROPS
+  cat > "$dir/log4j2.yaml" <<'LOG'
+Configuration:
+  Appenders:
+    Console: {name: STDOUT, PatternLayout: {pattern: "[%d] %p %m (%c)%n"}}
+  Loggers:
+    Root: {level: WARN, AppenderRef: [{ref: STDOUT}]}
+    Logger: [{name: kafka.server.KafkaRaftServer, level: INFO}]
+LOG
+  local java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
+                   -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$LIBS/*")
+  java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+       -c "$dir/server.properties" > "$dir/format.log" 2>&1
+  nohup java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" > "$dir/server.log" 2>&1 &
+  echo $! > "$dir/pid"
+  echo "127.0.0.1:$port" > "$dir/bootstrap"
+  for _ in $(seq 1 120); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null \
+       && grep -q "Kafka Server started" "$dir/server.log"; then
+      cat "$dir/bootstrap"; return 0
+    fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "kafka exited; see $dir/server.log" >&2; tail -20 "$dir/server.log" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "kafka did not start within 60 s; see $dir/server.log" >&2
+  return 1
+}
+
+stop() {
+  local dir=${1:-"$KAFKA_HOME/run"}
+  [ -f "$dir/pid" ] || return 0
+  local pid; pid=$(cat "$dir/pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/pid"
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) shift; start "$@" ;;
+  stop) shift; stop "$@" ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+esac
