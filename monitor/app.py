@@ -57,7 +57,7 @@ def build_sinks(settings: Settings, metrics: Metrics) -> list[Sink]:
 
 def build_monitor(
     settings: Settings, source_kind: str, input_path: str | None = None, follow: bool = False,
-    metrics: Metrics | None = None,
+    metrics: Metrics | None = None, stop_event: threading.Event | None = None,
 ) -> Monitor:
     """Build every stage from settings; nothing runs until `monitor.runner.run()`."""
     metrics = metrics or Metrics()
@@ -65,7 +65,7 @@ def build_monitor(
     engine = build_engine(settings, metrics)
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
     sinks = build_sinks(settings, metrics)
-    stop_event = threading.Event()
+    stop_event = stop_event or threading.Event()
     source: Source
     if source_kind == "kafka":
         source = KafkaSource(settings.kafka, stop=stop_event.is_set)

@@ -22,6 +22,17 @@ from monitor.stages import Sink, Source, SourceRecord
 log = logging.getLogger(__name__)
 
 
+def install_signal_handlers(stop_event: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stop_event`: the loop finishes its in-flight batch, flushes, commits and leaves."""
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("received %s: finishing the in-flight batch, then stopping", signal.Signals(signum).name)
+        stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+
 class StopDuringOutage(RuntimeError):
     """Raised when asked to stop while a batch cannot be delivered; its offsets stay uncommitted."""
 
@@ -68,15 +79,6 @@ class Runner:
         self.batches = 0
         self.processed = 0
         self.dead_lettered = 0
-
-    def install_signal_handlers(self) -> None:
-        """SIGTERM and SIGINT ask the loop to stop after the in-flight batch."""
-        def _stop(signum: int, _frame: object) -> None:
-            log.info("received %s: finishing the in-flight batch, then stopping", signal.Signals(signum).name)
-            self.stop_event.set()
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import click
+from kafka.errors import KafkaError
 
 from monitor.app import build_monitor
 from monitor.cli.options import setting_option, settings_from_context
+from monitor.runner import install_signal_handlers
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,15 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         from monitor.sample import sample_broadcast_path
 
         input_path = str(sample_broadcast_path())
-    monitor = build_monitor(settings, source_kind, input_path, follow)
+    stop_event = threading.Event()
+    install_signal_handlers(stop_event)
+    try:
+        monitor = build_monitor(settings, source_kind, input_path, follow, stop_event=stop_event)
+    except KafkaError as exc:
+        if stop_event.is_set():
+            return
+        raise click.ClickException(f"cannot start the Kafka source: {exc}") from None
     if settings.metrics.enabled:
         port = monitor.metrics.serve(settings.metrics.host, settings.metrics.port)
         log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
-    monitor.runner.install_signal_handlers()
     monitor.runner.run()

@@ -15,7 +15,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from kafka.errors import KafkaError
+from kafka.errors import KafkaConfigurationError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from monitor.settings import KafkaSettings
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 ASSIGNORS = {
     "range": (RangePartitionAssignor,),
     "roundrobin": (RoundRobinPartitionAssignor,),
-    "cooperative-sticky": (CooperativeStickyAssignor, RangePartitionAssignor),
+    "cooperative-sticky": (CooperativeStickyAssignor,),
 }
 
 
@@ -36,6 +36,8 @@ def connect_with_backoff(factory: Callable[[], object], what: str, stop: Callabl
     while True:
         try:
             return factory()
+        except KafkaConfigurationError:
+            raise
         except (KafkaError, OSError) as exc:
             if stop():
                 raise
