@@ -1,0 +1,1 @@
+"""Statements of reasons for the EU Transparency Database: schema, payload builder and submission."""
