@@ -1,0 +1,69 @@
+"""The pipeline's rules stage built from settings: load, validate, self-test, compile."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from monitor.metrics import Metrics
+from monitor.rules_engine.engine import RuleEngine
+from monitor.rules_engine.loader import RuleLoadError, load_or_raise
+from monitor.rules_engine.metrics import RuleMetrics, rule_metrics
+from monitor.rules_engine.model import DEFAULT_LABELS
+from monitor.rules_engine.testing import Scorer, run_rule_tests
+from monitor.settings import RulesSettings
+
+log = logging.getLogger(__name__)
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def resolve_rule_paths(paths: Sequence[Path | str]) -> list[Path]:
+    """Rule paths as configured; a relative path missing under the working directory is taken from this
+    checkout when it exists there, so the default `rules` works from any directory of a clone."""
+    resolved = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_absolute() and not path.exists() and (CHECKOUT / path).exists():
+            path = CHECKOUT / path
+        resolved.append(path)
+    return resolved
+
+
+def build_engine(
+    paths: Sequence[Path | str], metrics: RuleMetrics | None = None, scorer: Scorer | None = None,
+    labels: Sequence[str] = DEFAULT_LABELS,
+) -> RuleEngine:
+    """Load and validate the rule files, run their inline tests, compile them.
+
+    Tests of rules that read classifier scores run only when a `scorer` is given. Raises RuleLoadError
+    (with every `file:line: reason`) when a file does not validate or a test fails.
+    """
+    sets = load_or_raise(resolve_rule_paths(paths), labels)
+    report = run_rule_tests(sets, scorer)
+    if report.failed:
+        raise RuleLoadError([o.problem() for o in report.failed])
+    engine = RuleEngine(sets, metrics)
+    if report.skipped:
+        log.info("rule tests: %s (rules reading classifier scores are tested when a classifier is present)",
+                 report.summary())
+    return engine
+
+
+def engine_from_settings(settings: RulesSettings, metrics: Metrics) -> RuleEngine:
+    """The RuleEngine for `settings.paths`, its metrics registered on `metrics.registry`."""
+    rm = rule_metrics(metrics)
+    rm.reload_timestamp.set(time.time())
+    try:
+        engine = build_engine(settings.paths, rm)
+    except RuleLoadError:
+        rm.reload_success.set(0)
+        raise
+    rm.reload_success.set(1)
+    engine.publish_metrics()
+    info = engine.info
+    log.info("rules loaded: %s (sha256 %s)",
+             ", ".join(f"{s['id']}@{s['version']}" for s in info["sets"]), info["sha256"][:12])
+    return engine
