@@ -12,10 +12,19 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from monitor.settings import KafkaSettings
+from monitor.sources.kafka import probe_brokers
+
+
+class ProduceError(RuntimeError):
+    """Some records of a transcript were not acknowledged by the broker."""
 
 
 def create_topics(settings: KafkaSettings, partitions: dict[str, int], replication_factor: int = 1) -> dict[str, str]:
-    """Create each topic with its partition count; report 'created' or 'exists' per topic."""
+    """Create each topic with its partition count; report 'created' or 'exists' per topic.
+
+    Raises OSError at once when no bootstrap server accepts a connection.
+    """
+    probe_brokers(settings.client_config()["bootstrap_servers"])
     admin = KafkaAdminClient(**settings.client_config())
     try:
         existing = set(admin.list_topics())
@@ -52,12 +61,19 @@ def produce_transcript(
     settings: KafkaSettings, lines: Sequence[bytes], realtime: bool = False, speed: float = 1.0, restamp: bool = True,
     producer: KafkaProducer | None = None,
 ) -> int:
-    """Publish JSONL lines to the input topic, keyed by broadcast_id; wait until all are acknowledged."""
+    """Publish JSONL lines to the input topic, keyed by broadcast_id; wait until all are acknowledged.
+
+    Raises ProduceError when any record was rejected or not acknowledged, OSError at once when no
+    bootstrap server accepts a connection.
+    """
     own = producer is None
+    if own:
+        probe_brokers(settings.client_config()["bootstrap_servers"])
     producer = producer or KafkaProducer(**settings.client_config(), acks="all", linger_ms=5)
     try:
         t0 = time.monotonic()
         first_start: int | None = None
+        futures = []
         for line in lines:
             if realtime:
                 try:
@@ -70,8 +86,13 @@ def produce_transcript(
                     if wait > 0:
                         time.sleep(wait)
             key, value = _key_and_value(line, restamp)
-            producer.send(settings.input_topic, key=key, value=value)
+            futures.append(producer.send(settings.input_topic, key=key, value=value))
         producer.flush(timeout=60)
+        failed = [fut.exception for fut in futures if not fut.succeeded()]
+        if failed:
+            raise ProduceError(
+                f"{len(failed)} of {len(lines)} records were not acknowledged by {settings.input_topic}: {failed[0]}"
+            )
         return len(lines)
     finally:
         if own:

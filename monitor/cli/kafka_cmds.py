@@ -7,9 +7,10 @@ import sys
 import time
 
 import click
+from kafka.errors import KafkaError
 
 from monitor.cli.options import setting_option, settings_from_context
-from monitor.kafka_admin import create_topics, produce_transcript
+from monitor.kafka_admin import ProduceError, create_topics, produce_transcript
 
 
 @click.command()
@@ -34,7 +35,10 @@ def produce(ctx: click.Context, file: str | None, realtime: bool, speed: float, 
     with fh:
         lines = [line.rstrip(b"\r\n") for line in fh if line.strip()]
     started = time.monotonic()
-    sent = produce_transcript(settings.kafka, lines, realtime=realtime, speed=speed, restamp=restamp)
+    try:
+        sent = produce_transcript(settings.kafka, lines, realtime=realtime, speed=speed, restamp=restamp)
+    except (ProduceError, KafkaError, OSError) as exc:
+        raise click.ClickException(f"publishing to {settings.kafka.input_topic} failed: {exc}") from None
     click.echo(json.dumps({"topic": settings.kafka.input_topic, "records": sent, "seconds": round(time.monotonic() - started, 3)}))
 
 
@@ -45,6 +49,9 @@ def topics() -> None:
 
 @topics.command("create")
 @setting_option("--bootstrap-servers", setting="kafka.bootstrap_servers", help="Kafka bootstrap servers.")
+@setting_option("--topic", setting="kafka.input_topic", help="Input transcripts topic.")
+@setting_option("--dlq-topic", setting="kafka.dlq_topic", help="Dead-letter topic.")
+@setting_option("--alerts-topic", setting="kafka.alerts_topic", help="Alerts topic.")
 @click.option("--partitions", type=int, default=6, show_default=True, envvar="CCT_TOPICS_PARTITIONS", show_envvar=True,
               help="Partitions of the input topic (the unit of scale-out).")
 @click.option("--replication-factor", type=int, default=1, show_default=True, envvar="CCT_TOPICS_REPLICATION",
@@ -55,7 +62,11 @@ def create(ctx: click.Context, partitions: int, replication_factor: int, **_flag
     settings = settings_from_context(ctx)
     k = settings.kafka
     wanted = {k.input_topic: partitions, k.dlq_topic: 1, k.alerts_topic: partitions, k.reviews_topic: 1}
-    for name, status in create_topics(k, wanted, replication_factor).items():
+    try:
+        created = create_topics(k, wanted, replication_factor)
+    except (KafkaError, OSError) as exc:
+        raise click.ClickException(f"creating topics on {k.bootstrap_servers} failed: {exc}") from None
+    for name, status in created.items():
         click.echo(f"{name}: {status}")
 
 

@@ -3,12 +3,44 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from typing import IO
 
 from monitor.stages import Decision
+
+log = logging.getLogger(__name__)
+
+
+def drop_torn_tail(path: str) -> int:
+    """Cut a half-written last line left by a crash; returns the bytes removed.
+
+    The batch that line belonged to was never committed, so it is redelivered and decided again;
+    without the cut, the next record would be glued onto the fragment and both would be unreadable.
+    """
+    if not os.path.isfile(path):
+        return 0
+    with open(path, "rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        end = size
+        while end > 0:
+            start = max(0, end - 8192)
+            fh.seek(start)
+            block = fh.read(end - start)
+            if end == size and block.endswith(b"\n"):
+                return 0
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                end = start + newline + 1
+                break
+            end = start
+        fh.truncate(end)
+    log.warning("%s: removed a torn last line of %d bytes (an interrupted write; its batch is redelivered)", path, size - end)
+    return size - end
 
 
 def _pretty(record: dict) -> str:
@@ -28,6 +60,8 @@ class DecisionSink:
         self.path = path
         self.fmt = fmt
         self.fsync = fsync
+        if self.durable:
+            drop_torn_tail(path)
         self._fh: IO[str] = sys.stdout if path == "-" else open(path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, decisions: Sequence[Decision]) -> None:

@@ -34,6 +34,7 @@ class FileSource:
         self._partial = b""
         self._dlq: IO[str] | None = open(dlq_path, "a", encoding="utf-8") if dlq_path else None  # noqa: SIM115
         self.committed_offset = 0
+        self._paused = False
 
     @property
     def exhausted(self) -> bool:
@@ -42,6 +43,9 @@ class FileSource:
     def poll(self, timeout_s: float) -> list[SourceRecord]:
         """Up to `batch_size` lines; with `follow`, waits up to `timeout_s` for new ones."""
         records: list[SourceRecord] = []
+        if self._paused:
+            time.sleep(timeout_s)
+            return records
         deadline = time.monotonic() + timeout_s
         while len(records) < self.batch_size:
             raw = self._fh.readline()
@@ -82,10 +86,11 @@ class FileSource:
             self._dlq.flush()
 
     def pause(self) -> None:
-        """Nothing to pause: a file does not expire a group membership."""
+        """Stop reading while a durable sink is down: the runner's keep-alive polls must not consume lines."""
+        self._paused = True
 
     def resume(self) -> None:
-        """See `pause`."""
+        self._paused = False
 
     def close(self) -> None:
         if self._fh is not sys.stdin.buffer:

@@ -7,6 +7,7 @@ safely written. A broker that is down at start is retried with backoff and logge
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Sequence
 
@@ -15,10 +16,12 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from kafka.errors import KafkaConfigurationError, KafkaError
+from kafka.errors import CommitFailedError, KafkaConfigurationError, KafkaConnectionError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from monitor.metrics import KafkaStats
 from monitor.settings import KafkaSettings
+from monitor.sources.kafka_offsets import KafkaOffsets
 from monitor.stages import DeadLetter, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -30,19 +33,57 @@ ASSIGNORS = {
 }
 
 
-def connect_with_backoff(factory: Callable[[], object], what: str, stop: Callable[[], bool], cap_s: float) -> object:
-    """Call `factory` until the broker answers, logging one clear line per attempt."""
+def probe_brokers(servers: Sequence[str], timeout_s: float = 2.0) -> None:
+    """Open (and close) a TCP connection to the first bootstrap server that answers; OSError if none does.
+
+    Checked before a client is built, because kafka-python's constructors block for their whole
+    bootstrap timeout on a dead broker and cannot be interrupted by a stop request.
+    """
+    last: OSError = OSError(f"no bootstrap servers configured: {list(servers)}")
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout_s).close()
+            return
+        except (OSError, ValueError) as exc:
+            last = exc if isinstance(exc, OSError) else OSError(f"bad bootstrap server {server!r}")
+    raise last
+
+
+def _sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> bool:
+    """Sleep in short slices; True as soon as `stop()` is."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if stop():
+            return True
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+    return stop()
+
+
+def connect_with_backoff(
+    factory: Callable[[], object], what: str, stop: Callable[[], bool], cap_s: float, servers: Sequence[str] = (),
+) -> object:
+    """Call `factory` once a bootstrap server answers, retrying with backoff and one clear log line per attempt.
+
+    A stop request ends the wait promptly with KafkaConnectionError.
+    """
     delay = 0.5
     while True:
         try:
+            if servers:
+                probe_brokers(servers)
             return factory()
         except KafkaConfigurationError:
             raise
         except (KafkaError, OSError) as exc:
             if stop():
-                raise
-            log.warning("%s: broker not reachable (%s); retrying in %.1fs", what, exc.__class__.__name__, delay)
-            time.sleep(delay)
+                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
+            log.warning(
+                "%s: Kafka broker not reachable at %s (%s: %s); retrying in %.1fs",
+                what, ",".join(servers) or "the bootstrap servers", exc.__class__.__name__, exc, delay,
+            )
+            if _sleep_unless_stopped(delay, stop):
+                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
             delay = min(cap_s, delay * 2)
 
 
@@ -79,10 +120,16 @@ class KafkaSource:
         settings: KafkaSettings,
         on_assignment: Callable[[set[TopicPartition], bool], None] | None = None,
         stop: Callable[[], bool] = lambda: False,
+        stats: KafkaStats | None = None,
     ) -> None:
         self.settings = settings
         self.on_assignment = on_assignment
         self.rebalances = 0
+        self.stats = stats
+        self._offsets = KafkaOffsets(settings) if stats is not None else None
+        if stats is not None:
+            stats.fetcher = self._offsets
+        self._paused = False
         common = settings.client_config()
         consumer_conf = dict(
             common,
@@ -98,36 +145,91 @@ class KafkaSource:
         if settings.group_instance_id:
             consumer_conf["group_instance_id"] = settings.group_instance_id
         self.consumer: KafkaConsumer = connect_with_backoff(
-            lambda: KafkaConsumer(**consumer_conf), "consumer", stop, settings.reconnect_backoff_max_s
+            lambda: KafkaConsumer(**consumer_conf), "consumer", stop, settings.reconnect_backoff_max_s,
+            common["bootstrap_servers"],
         )
+        self._wait_for_topic(stop)
         self.consumer.subscribe([settings.input_topic], listener=_Rebalances(self))
         self._producer: KafkaProducer | None = None
         self._stop = stop
-        self._paused = False
         log.info("subscribed to %s as group %s via %s", settings.input_topic, settings.group_id, settings.bootstrap_servers)
 
     @property
     def exhausted(self) -> bool:
         return False
 
+    def _wait_for_topic(self, stop: Callable[[], bool]) -> None:
+        """Wait until the input topic exists, saying so in the log, instead of idling in the group without partitions."""
+        topic, delay = self.settings.input_topic, 0.5
+        while not stop():
+            try:
+                if self.consumer.partitions_for_topic(topic):
+                    return
+                problem = "does not exist yet (create it with `cct-monitor topics create`)"
+            except KafkaError as exc:
+                problem = f"metadata unavailable ({exc})"
+            log.warning("input topic %s %s; retrying in %.1fs", topic, problem, delay)
+            if _sleep_unless_stopped(delay, stop):
+                return
+            delay = min(self.settings.reconnect_backoff_max_s, delay * 2)
+
     def assignment_changed(self, partitions: set[TopicPartition], assigned: bool) -> None:
         self.rebalances += 1
+        if assigned and self._paused:
+            self.consumer.pause(*partitions)
+        if self.stats is not None:
+            tps = [(tp.topic, tp.partition) for tp in partitions]
+            (self.stats.assigned if assigned else self.stats.revoked)(tps)
         if self.on_assignment is not None:
             self.on_assignment(partitions, assigned)
 
     def poll(self, timeout_s: float) -> list[SourceRecord]:
         """One batch of at most `max_poll_records`; an unreachable broker yields an empty batch."""
+        self._finish_interrupted_join()
         try:
             polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=self.settings.max_poll_records)
         except KafkaError as exc:
             log.warning("poll failed (%s); retrying", exc)
             time.sleep(min(1.0, timeout_s))
             return []
+        if self._paused and polled:
+            self._rewind(polled)
+            return []
         records: list[SourceRecord] = []
         for tp_records in polled.values():
             for r in tp_records:
                 records.append(SourceRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp))
+        if self.stats is not None:
+            self.stats.polled((tp.topic, tp.partition) for tp, recs in polled.items() if recs)
         return records
+
+    def _finish_interrupted_join(self) -> None:
+        """Work around a kafka-python 3.0 race that can leave this member in the group with no partitions.
+
+        A rebalance triggered by a metadata change (the topic's partitions becoming known, or
+        partitions added) is tracked only by comparing metadata snapshots. If `poll` times out while
+        its SyncGroup is in flight, the leader's new snapshot makes the client believe no rejoin is
+        needed, so the finished join is never applied and the member idles forever. Marking the
+        rejoin as requested keeps the client awaiting the join; a join found finished but unapplied is
+        redone. Both are no-ops on clients without these attributes.
+        """
+        coordinator = getattr(self.consumer, "_coordinator", None)
+        if coordinator is None or not hasattr(coordinator, "request_rejoin"):
+            return
+        if coordinator.need_rejoin():
+            coordinator.request_rejoin()
+            return
+        join = getattr(coordinator, "_join_task", None)
+        if join is not None and getattr(join, "is_done", False):
+            log.info("a group join completed outside poll and was not applied; rejoining the group")
+            coordinator.request_rejoin()
+
+    def _rewind(self, polled: dict) -> None:
+        """Seek back to records that arrived while paused (a partition assigned mid-pause), so none is skipped."""
+        for tp, recs in polled.items():
+            if recs:
+                self.consumer.seek(tp, min(r.offset for r in recs))
+        log.info("rewound %d partition(s) that delivered records while consumption was paused", len(polled))
 
     def commit(self, records: Sequence[SourceRecord]) -> None:
         """Commit the offset after the highest record of each partition in the batch."""
@@ -137,7 +239,17 @@ class KafkaSource:
             if tp not in offsets or offsets[tp].offset <= r.offset:
                 offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
         if offsets:
-            self.consumer.commit(offsets)
+            try:
+                self.consumer.commit(offsets)
+            except CommitFailedError as exc:
+                log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
+                            "committed offset, so these records may be decided again", exc)
+                return
+            except KafkaError as exc:
+                log.warning("commit failed (%s); a later commit covers these records, or they are redelivered", exc)
+                return
+            if self.stats is not None:
+                self.stats.committed({(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()})
 
     @property
     def producer(self) -> KafkaProducer:
@@ -146,6 +258,7 @@ class KafkaSource:
             self._producer = connect_with_backoff(
                 lambda: KafkaProducer(**self.settings.client_config(), acks="all", linger_ms=5, retries=5),
                 "dead-letter producer", self._stop, self.settings.reconnect_backoff_max_s,
+                self.settings.client_config()["bootstrap_servers"],
             )
         return self._producer
 
@@ -177,4 +290,8 @@ class KafkaSource:
         if self._producer is not None:
             self._producer.flush(timeout=10)
             self._producer.close(timeout=10)
+        if self._offsets is not None:
+            if self.stats is not None:
+                self.stats.fetcher = None
+            self._offsets.close()
         self.consumer.close(autocommit=False)
