@@ -138,6 +138,6 @@ def render(deltas: list[RuleDelta], scored: Scored) -> str:
                      f"{len(d.unchanged)} unchanged")
         for sign, alerts in (("+", d.added), ("-", d.removed)):
             for a in alerts:
-                when = f"{(a.start_ms or 0) / 1000:.1f}s" if a.start_ms is not None else "?"
+                when = f"{a.start_ms / 1000:.1f}s" if a.start_ms is not None else "?"
                 lines.append(f"  {sign} {a.broadcast_id} seqs {a.seqs} at {when} ({a.rule.severity}): \"{a.evidence}\"")
     return "\n".join(lines)

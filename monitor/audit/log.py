@@ -2,8 +2,9 @@
 
 Design decisions (tested in tests/unit/test_audit_log.py):
 - **One writer at a time, many processes.** Every append takes an exclusive `flock` on `<dir>/.lock`
-  and re-reads the chain head when the files changed since its last append, so the monitor, the
-  `review` command and the reviews consumer can all append to one chain.
+  (and a thread lock: threads sharing one instance share its flock) and re-reads the chain head when
+  the files changed since its last append, so the monitor, the `review` command and the reviews
+  consumer can all append to one chain.
 - **Atomic batches.** `append_many` writes a batch of records and syncs them according to the fsync
   policy; if anything fails midway, the files are truncated back to where the batch began, so a
   retried batch never leaves half of itself behind.
@@ -25,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -112,12 +114,17 @@ class AuditLog:
         self.fsync = fsync
         self.clock = clock
         self._lock_fh = open(self.directory / ".lock", "a")  # noqa: SIM115
+        self._thread_lock = threading.Lock()
         self._head: ChainHead | None = None
         self.recoveries: list[dict[str, Any]] = []
-        with self._locked():
-            notes = self._refresh()
-            if notes:
-                self._write([("log_recovered", n) for n in notes])
+        try:
+            with self._locked():
+                notes = self._refresh()
+                if notes:
+                    self._write([("log_recovered", n) for n in notes])
+        except BaseException:
+            self._lock_fh.close()
+            raise
 
     @property
     def head(self) -> ChainHead:
@@ -127,11 +134,13 @@ class AuditLog:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
+        """Exclusive across processes (flock) and across threads sharing this instance (flock alone is not)."""
+        with self._thread_lock:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
 
     def append(self, rtype: str, body: dict[str, Any]) -> dict[str, Any]:
         """Append one record and return it (with seq and hash)."""

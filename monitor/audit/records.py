@@ -73,8 +73,7 @@ def alert_body(alert: Alert, decision: Decision, retention: TextRetention) -> di
         data["last_evidence"] = retention.apply(data["last_evidence"])
     if retention.mode != "keep":
         for leaf in data.get("explanation", []):
-            if isinstance(leaf.get("match"), str):
-                leaf["match"] = retention.apply(leaf["match"])
+            _retain_matches(leaf, retention)
     chunk = decision.item.chunk
     return {
         "alert_id": alert.alert_id,
@@ -85,6 +84,19 @@ def alert_body(alert: Alert, decision: Decision, retention: TextRetention) -> di
         "context_speakers": _speakers([*decision.item.context, chunk]),
         "ruleset": decision.ruleset,
     }
+
+
+def _retain_matches(node: Any, retention: TextRetention) -> None:
+    """Apply the retention to every regex match in a trace, also those nested under `not`/`all`/`any`."""
+    if isinstance(node, list):
+        for kid in node:
+            _retain_matches(kid, retention)
+    elif isinstance(node, dict):
+        if isinstance(node.get("match"), str):
+            node["match"] = retention.apply(node["match"])
+        for key in ("not", "all", "any"):
+            if key in node:
+                _retain_matches(node[key], retention)
 
 
 def _speakers(chunks: list[TranscriptChunk]) -> list[dict[str, str]]:

@@ -2,8 +2,10 @@
 
 Messages are JSON `{alert_id, outcome, reviewer, note, ts}`. Each polled batch is appended to the
 log (fsynced) before its offsets are committed, so an outcome is never lost; a redelivered message
-is recognised by its review id and logged once. Messages that are not valid reviews, or that name an
-alert not in the log, are counted by reason, logged and skipped, never stopping the consumer.
+is recognised by its review id and logged once (a message without `ts` is dated by its Kafka
+timestamp, so its review id is the same on every delivery). Messages that are not valid reviews, or
+that name an alert not in the log, are counted by reason, logged and skipped, never stopping the
+consumer.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
@@ -65,7 +68,7 @@ class ReviewConsumer:
         for tp, records in polled.items():
             for record in records:
                 seen += 1
-                self._handle(record.value, f"{record.topic}[{record.partition}]@{record.offset}")
+                self._handle(record.value, f"{record.topic}[{record.partition}]@{record.offset}", record.timestamp)
                 offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
         if offsets:
             self.consumer.commit(offsets)
@@ -88,7 +91,7 @@ class ReviewConsumer:
     def close(self) -> None:
         self.consumer.close()
 
-    def _handle(self, value: bytes | None, where: str) -> None:
+    def _handle(self, value: bytes | None, where: str, timestamp_ms: int) -> None:
         try:
             message = ReviewMessage.model_validate(json.loads(value or b""))
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -97,6 +100,8 @@ class ReviewConsumer:
         except ValidationError as exc:
             self._reject("invalid", where, str(exc.errors()[0]["msg"]))
             return
+        if message.ts is None and timestamp_ms >= 0:
+            message = message.model_copy(update={"ts": datetime.fromtimestamp(timestamp_ms / 1000, UTC)})
         try:
             record = self.intake.submit(message, channel=f"kafka:{where}")
         except UnknownAlert as exc:

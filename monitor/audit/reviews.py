@@ -9,6 +9,7 @@ period (confirmed / (confirmed + false_positive) among reviews in the period), c
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -74,6 +75,7 @@ class ReviewMetrics:
                                  ["rule", "label"], registry=registry)
         self._window: deque[tuple[float, str, str]] = deque()
         self._rules: set[str] = set()
+        self._lock = threading.Lock()  # observe() runs on the consumer thread, precision() on the scrape thread
         registry.register(self)
 
     def observe(self, body: dict[str, Any], count: bool = True) -> None:
@@ -84,16 +86,20 @@ class ReviewMetrics:
                 self.reviewed.labels(rule, label, outcome).inc()
                 if outcome == "confirmed":
                     self.confirmed.labels(rule, label).inc()
-        self._rules.add(rule)
-        self._window.append((parse_time(body["reviewed_at"]).timestamp(), rule, outcome))
+        at = parse_time(body["reviewed_at"]).timestamp()
+        with self._lock:
+            self._rules.add(rule)
+            self._window.append((at, rule, outcome))
 
     def precision(self) -> dict[str, float | None]:
         """Per rule: confirmed / (confirmed + false positives) over the sliding period (None without verdicts)."""
         horizon = self.clock() - self.period_s
-        while self._window and self._window[0][0] < horizon:
-            self._window.popleft()
-        tally: dict[str, list[int]] = {rule: [0, 0] for rule in self._rules}
-        for at, rule, outcome in self._window:
+        with self._lock:
+            while self._window and self._window[0][0] < horizon:
+                self._window.popleft()
+            tally: dict[str, list[int]] = {rule: [0, 0] for rule in self._rules}
+            window = list(self._window)
+        for at, rule, outcome in window:
             if at < horizon:
                 continue
             if outcome == "confirmed":
@@ -149,6 +155,7 @@ class ReviewIntake:
         entry = self.view.alerts.get(alert_id)
         if entry is None:
             self.view = LogView(self.log.directory)
+            self._seen |= self.view.review_keys()
             entry = self.view.alerts.get(alert_id)
         if entry is None:
             raise UnknownAlert(f"alert {alert_id} is not in the decision log {self.log.directory}")

@@ -1,8 +1,9 @@
 """Check a decision log's hash chain and name the first place it breaks.
 
 Every line must be a complete record whose `hash` matches its content, whose `seq` is one more than
-the previous record's and whose `prev_hash` is the previous record's `hash`; file numbers must be
-contiguous and the first record of the log must start the chain (seq 0, genesis prev_hash).
+the previous record's and whose `prev_hash` is the previous record's `hash`. A log directory's file
+numbers must run from 1 without gaps and its first record must start the chain (seq 0, genesis
+prev_hash); a single file checked alone may start mid-chain (that is noted, not a break).
 A chain alone cannot show that whole records were cut from the end of the log; pass a previously
 published head (`SEQ:HASH`) to prove nothing after it was removed.
 """
@@ -66,8 +67,9 @@ def _parse(raw: bytes) -> dict[str, Any] | str:
 
 
 class _Walker:
-    def __init__(self, result: VerifyResult) -> None:
+    def __init__(self, result: VerifyResult, whole_log: bool) -> None:
         self.result = result
+        self.whole_log = whole_log
         self.expect_seq: int | None = None
         self.prev_hash: str | None = None
 
@@ -110,6 +112,10 @@ class _Walker:
             if seq == 0 and rec["prev_hash"] != GENESIS:
                 self.fail(path, lineno, "chain", "seq 0 does not start from the genesis hash")
                 return False
+            if seq != 0 and self.whole_log:
+                missing = "seq 0" if seq == 1 else f"seqs 0..{seq - 1}"
+                self.fail(path, lineno, "deleted", f"{missing} missing: the log must start at seq 0 (found seq {seq})")
+                return False
             if seq != 0:
                 self.result.notes.append(
                     f"{path}:{lineno}: the chain starts at seq {seq}; earlier records are not in the checked files")
@@ -149,8 +155,8 @@ def verify(path: str | Path, head: str | None = None) -> VerifyResult:
     if not files:
         result.problem = Problem(str(path), 0, "empty", "no decision-log files found")
         return result
-    walker = _Walker(result)
-    previous_no: int | None = None
+    walker = _Walker(result, whole_log=path.is_dir())
+    previous_no: int | None = 0 if path.is_dir() else None
     for i, file in enumerate(files):
         number = file_number(file)
         if previous_no is not None and number is not None and number != previous_no + 1:
@@ -181,6 +187,7 @@ def _check_head(result: VerifyResult, head: str, files: list[Path]) -> None:
                     result.problem = Problem(str(file), lineno, "edited",
                                              f"seq {seq} has hash {rec['hash']}, not the anchored {want}")
                 return
+    result.notes.append(f"the anchored head seq {seq} is before the checked files; it was not checked")
 
 
 def _line_count(path: Path) -> int:

@@ -8,6 +8,7 @@ import threading
 
 import click
 from prometheus_client import CollectorRegistry, start_http_server
+from pydantic import ValidationError
 
 from monitor.audit.log import AuditLog
 from monitor.audit.read import UnreadableLog
@@ -52,16 +53,18 @@ def review(ctx: click.Context, alert_id: str | None, outcome: str | None, review
     if from_kafka:
         registry = CollectorRegistry()
         intake = _intake(audit_log, ReviewMetrics(registry, settings.audit.review_precision_period_s))
-        if settings.metrics.enabled:
-            server, _thread = start_http_server(settings.metrics.port, addr=settings.metrics.host, registry=registry)
-            log.info("review metrics on http://%s:%d/metrics", settings.metrics.host, server.server_port)
-        stop = threading.Event()
-        install_signal_handlers(stop)
-        consumer = ReviewConsumer(settings.kafka, intake, registry, stop=stop.is_set)
         try:
-            stats = consumer.run(idle_timeout_s=idle_exit)
+            if settings.metrics.enabled:
+                server, _thread = start_http_server(settings.metrics.port, addr=settings.metrics.host, registry=registry)
+                log.info("review metrics on http://%s:%d/metrics", settings.metrics.host, server.server_port)
+            stop = threading.Event()
+            install_signal_handlers(stop)
+            consumer = ReviewConsumer(settings.kafka, intake, registry, stop=stop.is_set)
+            try:
+                stats = consumer.run(idle_timeout_s=idle_exit)
+            finally:
+                consumer.close()
         finally:
-            consumer.close()
             audit_log.close()
         click.echo(json.dumps({"logged": stats.logged, "duplicates": stats.duplicates, "rejected": stats.rejected}))
         return
@@ -72,6 +75,8 @@ def review(ctx: click.Context, alert_id: str | None, outcome: str | None, review
         record = intake.submit(ReviewMessage(alert_id=alert_id, outcome=outcome, reviewer=reviewer, note=note), "cli")
     except UnknownAlert as exc:
         raise click.ClickException(str(exc)) from None
+    except ValidationError as exc:
+        raise click.UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
     finally:
         audit_log.close()
     assert record is not None

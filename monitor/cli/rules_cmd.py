@@ -158,7 +158,11 @@ def explain(ctx: click.Context, text: str, fields: tuple[str, ...], context: tup
         engine = RuleEngine(load_or_raise(resolve_rule_paths(settings.rules.paths)))
     except RuleLoadError as exc:
         raise click.ClickException(f"the rules do not validate:\n{exc}") from None
-    given = {k: _field_value(k, v) for k, v in _parse_pairs(fields, "--field").items()}
+    try:
+        given = {k: _field_value(k, v) for k, v in _parse_pairs(fields, "--field").items()}
+        overrides = {k: float(v) for k, v in _parse_pairs(scores, "--score").items()}
+    except ValueError as exc:
+        raise click.BadParameter(f"not a number: {exc}", param_hint="--field/--score") from None
     try:
         ctx_chunks = [chunk_from_obj(rule_test_chunk(t, {}, i)) for i, t in enumerate(context)]
         chunk = chunk_from_obj(rule_test_chunk(text, given, len(context)))
@@ -167,7 +171,7 @@ def explain(ctx: click.Context, text: str, fields: tuple[str, ...], context: tup
     item = WorkItem(chunk, SourceRecord("explain", 0, 0, None, None), ctx_chunks)
     if settings.classifier.enabled and engine.uses_labels:
         item.scores = _load_classifier(ctx).score([item])[0]
-    item.scores.update({k: float(v) for k, v in _parse_pairs(scores, "--score").items()})
+    item.scores.update(overrides)
     entries = engine.explain(item)
     if as_json:
         click.echo(json.dumps({"scores": item.scores, "rules": entries}, ensure_ascii=False, indent=2))

@@ -206,7 +206,7 @@ class RuleEngine:
             return decision
         view = ChunkView(chunk, item.scores, item.context)
         t_ms = speech_ms(chunk, item.received_at)
-        day = chunk.ts.date() if chunk.ts is not None else dt.datetime.now(dt.UTC).date()
+        day = chunk.ts.date() if chunk.ts is not None else dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
         for cr in self.rules:
             if not self._active(cr, day) or not cr.when.test(view):
                 continue

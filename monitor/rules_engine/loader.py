@@ -294,6 +294,7 @@ def _read(path: Path) -> tuple[str | None, Problem | None]:
 
 
 def semver_key(version: str) -> tuple[int, int, int, int, str]:
+    """A sort key for a validated semantic version (a pre-release sorts before its release)."""
     core, _, pre = version.partition("-")
     major, minor, patch = (int(x) for x in core.split("."))
     return major, minor, patch, 0 if pre else 1, pre

@@ -23,7 +23,7 @@ from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import Problem, RuleLoadError, discover
 from monitor.rules_engine.metrics import rule_metrics
 from monitor.rules_engine.model import DEFAULT_LABELS
-from monitor.rules_engine.stage import build_engine, resolve_rule_paths
+from monitor.rules_engine.stage import build_engine, describe_sets, resolve_rule_paths
 from monitor.settings import RulesSettings
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,7 @@ class RuleReloader:
         self.pipeline.set_engine(engine)
         self.metrics.reload_success.set(1)
         self.reloads += 1
-        info = engine.info
-        log.info("rules reloaded: %s (sha256 %s)",
-                 ", ".join(f"{s['id']}@{s['version']}" for s in info["sets"]), info["sha256"][:12])
+        log.info("rules reloaded: %s", describe_sets(engine))
         return True
 
     def _fail(self, problems: list[Problem]) -> None:

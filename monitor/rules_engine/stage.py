@@ -63,7 +63,12 @@ def engine_from_settings(settings: RulesSettings, metrics: Metrics) -> RuleEngin
         raise
     rm.reload_success.set(1)
     engine.publish_metrics()
-    info = engine.info
-    log.info("rules loaded: %s (sha256 %s)",
-             ", ".join(f"{s['id']}@{s['version']}" for s in info["sets"]), info["sha256"][:12])
+    log.info("rules loaded: %s", describe_sets(engine))
     return engine
+
+
+def describe_sets(engine: RuleEngine) -> str:
+    """The sets in force as `id@version, …` with the combined sha256, for log lines."""
+    info = engine.info
+    sets = ", ".join(f"{s['id']}@{s['version']}" for s in info["sets"])
+    return f"{sets} (sha256 {info['sha256'][:12]})"

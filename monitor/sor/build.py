@@ -13,8 +13,9 @@ Choices, per field:
   applies to restrictions only): `NoRestriction`.
 - `decision_facts` from the rule, the matched conditions and the evidence excerpt. The rule's own
   text (title, terms clause, keyword terms) is the project's and is kept verbatim; the transcript
-  excerpt has personal data removed (`monitor.sor.redact`); speaker-field conditions and regex
-  matches (transcript text) are left out.
+  excerpt and the chunk values of field conditions (a broadcast title can name its host) have
+  personal data removed (`monitor.sor.redact`); speaker-field conditions and regex matches
+  (transcript text) are left out.
 - `puid` = "cct-alert-" + alert_id: unique per alert, stable across exports, never reused.
 - `content_language` upper-case ISO 639-1 (Greek `EL`); `territorial_scope` = the chunk's
   territories ∩ the Transparency Database's list; dates `YYYY-MM-DD` (content: when it was spoken,
@@ -47,7 +48,7 @@ def _words(identifier: str, prefix: str) -> str:
     return identifier.removeprefix(prefix).replace("_", " ").lower()
 
 
-def _condition(leaf: dict[str, Any]) -> str | None:
+def _condition(leaf: dict[str, Any], terms: list[str]) -> str | None:
     if "label" in leaf:
         op = next(k for k in ("gte", "gt", "lte", "lt") if k in leaf)
         score = leaf.get("score")
@@ -58,8 +59,7 @@ def _condition(leaf: dict[str, Any]) -> str | None:
     if "regex" in leaf:
         return "a pattern of the rule matched"
     if "field" in leaf and not str(leaf["field"]).startswith("speaker"):
-        value = leaf.get("value")
-        return f"{leaf['field']} = {value}"
+        return f"{leaf['field']} = {redact(str(leaf.get('value')), terms)}"
     if "not" in leaf:
         return "an excluding condition did not hold"
     return None
@@ -69,7 +69,7 @@ def decision_facts(entry: AlertEntry, terms: list[str]) -> str:
     """The facts and circumstances, built from the rule and the evidence, with personal data removed."""
     alert = entry.alert
     rule = alert["rule"]
-    conditions = [c for leaf in alert.get("explanation", []) if (c := _condition(leaf))]
+    conditions = [c for leaf in alert.get("explanation", []) if (c := _condition(leaf, terms))]
     parts = [
         f"Live audio broadcast. The platform's automated monitor flagged a passage under rule {rule['id']} "
         f"v{rule['version']} (\"{rule['title']}\") of rule set {rule.get('ruleset')} v{rule.get('ruleset_version')}.",

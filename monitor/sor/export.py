@@ -79,14 +79,24 @@ def submit(export: Export, url: str, token: str, audit_log: AuditLog, batch_size
                          headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         if resp.status_code != 201:
             raise SubmissionError(f"batch {n}: HTTP {resp.status_code}: {resp.text[:2000]}")
-        returned = resp.json().get("statements", [])
-        ids = _returned_ids(batch, returned)
+        ids = _returned_ids(batch, _returned_items(resp))
         body = {
             "endpoint": endpoint, "batch": n, "http_status": resp.status_code,
             "statements": [{"puid": s["puid"], "alert_id": by_puid[s["puid"]], "id": ids.get(s["puid"])} for s in batch],
         }
         records.append(audit_log.append("sor_submitted", body))
     return records
+
+
+def _returned_items(resp: requests.Response) -> list[Any]:
+    """The `statements` of an accepted batch's reply; empty when the body is not that JSON (the batch was
+    accepted all the same, so it must still be recorded as submitted)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return []
+    items = body.get("statements") if isinstance(body, dict) else None
+    return items if isinstance(items, list) else []
 
 
 def _returned_ids(batch: list[dict[str, Any]], returned: list[Any]) -> dict[str, str | None]:

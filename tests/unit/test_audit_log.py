@@ -203,6 +203,27 @@ def test_truncate_whole_records_is_caught_by_a_published_head(rotated_log: Path,
     assert verify(rotated_log, head=anchor).exit_code == EXIT_OK
 
 
+def test_delete_the_first_record_of_the_log(rotated_log: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(rotated_log, copy)
+    first = log_files(copy)[0]
+    first.write_bytes(b"".join(_lines(first)[1:]))
+    result = verify(copy)
+    assert result.exit_code == EXIT_BROKEN
+    assert (result.problem.file, result.problem.line, result.problem.kind) == (str(first), 1, "deleted")
+    alone = verify(log_files(rotated_log)[1])
+    assert alone.exit_code == EXIT_OK and any("starts at seq" in note for note in alone.notes)
+
+
+def test_deleted_first_log_file(rotated_log: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(rotated_log, copy)
+    log_files(copy)[0].unlink()
+    result = verify(copy)
+    assert result.exit_code == EXIT_BROKEN
+    assert (result.problem.file, result.problem.line, result.problem.kind) == (str(log_files(copy)[0]), 1, "deleted")
+
+
 def test_deleted_log_file(rotated_log: Path, tmp_path: Path) -> None:
     copy, target = _tampered(rotated_log, tmp_path)
     target.unlink()

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from monitor.audit.chain import log_files
 from monitor.audit.log import AuditLog
 from monitor.audit.read import LogView, iter_records
-from monitor.audit.records import TextRetention
+from monitor.audit.records import TextRetention, alert_body
 from monitor.audit.reviews import ReviewIntake, ReviewMessage, ReviewMetrics, UnknownAlert
 from monitor.audit.sink import AuditSink
 from monitor.audit.verify import EXIT_OK, verify
@@ -88,6 +88,17 @@ def _sample_decisions() -> list:
     decisions = pipeline.process(source.poll(0.0)).decisions
     source.close()
     return decisions
+
+
+def test_retention_reaches_regex_matches_nested_in_the_explanation() -> None:
+    decision = next(d for d in _sample_decisions() if d.alerts)
+    nested = {"not": {"all": [{"regex": "rigged", "scope": "chunk", "match": "spoken words", "matched": True},
+                              {"keywords": "none", "scope": "chunk", "terms": [], "matched": False}],
+                      "matched": False}, "matched": True}
+    alert = decision.alerts[0].model_copy(update={"explanation": [nested]})
+    body = alert_body(alert, decision, TextRetention.parse("hash"))
+    assert "spoken words" not in json.dumps(body)
+    assert body["alert"]["explanation"][0]["not"]["all"][0]["match"]["retention"] == "hash"
 
 
 def test_a_failed_durable_flush_leaves_nothing_and_the_retry_logs_each_alert_once(

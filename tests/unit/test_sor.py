@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from monitor.audit.log import AuditLog
@@ -21,7 +22,7 @@ from monitor.audit.reviews import ReviewIntake, ReviewMessage
 from monitor.cli import cli
 from monitor.rules_engine.loader import discover, load_or_raise
 from monitor.sample import sample_broadcast_path
-from monitor.sor.build import NoRestriction, build_statement, log_person_terms
+from monitor.sor.build import NoRestriction, build_statement, decision_facts, log_person_terms
 from monitor.sor.export import Export, SubmissionError, export_statements, submit
 from monitor.sor.redact import person_terms, redact
 from monitor.sor.schema import SCHEMA_PATH, batch_schema, statement_schema, validation_errors
@@ -141,6 +142,17 @@ def test_redaction_covers_names_inside_the_evidence() -> None:
     assert out == "go to [person]'s house on [address]; the president said no"
 
 
+def test_field_conditions_on_chunk_text_are_redacted_in_the_facts() -> None:
+    loaded, rule = _shipped_rules()[0]
+    entry = _entry_for(rule, loaded.ruleset, "Eleni Papadopoulou")
+    entry.alert["explanation"] = [
+        {"field": "title", "contains": "debate", "value": "Late debate with Eleni Papadopoulou", "matched": True},
+    ]
+    facts = decision_facts(entry, person_terms(["Eleni Papadopoulou"], ["u-991"]))
+    assert "title = Late debate with [person]" in facts
+    assert _leaks(facts, {"Eleni Papadopoulou", "u-991"}) == []
+
+
 class _TransparencyDB(BaseHTTPRequestHandler):
     """A stand-in for the Transparency Database: bearer token, the same schema, 422 or 201 with ids."""
 
@@ -232,3 +244,18 @@ def test_a_rejected_batch_is_reported_and_not_logged(reviewed_log: Path, tdb: st
     with pytest.raises(SubmissionError, match="HTTP 422"):
         submit(export, tdb, TOKEN, audit_log)
     assert not LogView(reviewed_log).submitted_puids
+
+
+def test_an_accepted_batch_without_a_json_reply_is_still_recorded(tmp_path: Path) -> None:
+    class Created(requests.Session):
+        def post(self, *_args: object, **_kwargs: object) -> requests.Response:  # type: ignore[override]
+            resp = requests.Response()
+            resp.status_code, resp._content = 201, b"<html>created</html>"
+            return resp
+
+    audit_log = AuditLog(tmp_path)
+    export = Export(statements=[_valid()], alert_ids=["a-1"])
+    (record,) = submit(export, "http://tdb.invalid", TOKEN, audit_log, session=Created())
+    audit_log.close()
+    assert record["body"]["statements"] == [{"puid": "cct-alert-abc", "alert_id": "a-1", "id": None}]
+    assert LogView(tmp_path).submitted_puids == {"cct-alert-abc": None}
