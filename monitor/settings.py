@@ -85,6 +85,12 @@ class PipelineSettings(_Section):
     context_chunks: int = Field(default=2, ge=0, description="previous chunks handed to the classifier as context")
     max_broadcasts: int = Field(default=10_000, ge=1, description="broadcast states kept; the least recently active is evicted")
     dedupe_seqs: int = Field(default=4096, ge=16, description="recent seqs remembered per broadcast to drop duplicates")
+    rebuild_on_assignment: bool = Field(
+        default=True, description="re-read the last window_seconds of newly assigned partitions into the per-broadcast state"
+    )
+    heap_trim_interval_s: float = Field(
+        default=5.0, ge=0, description="return freed heap memory to the OS at most this often (glibc malloc_trim; 0 disables)"
+    )
 
 
 class ClassifierSettings(_Section):
@@ -125,6 +131,56 @@ class MetricsSettings(_Section):
     port: int = Field(default=9464, ge=0, le=65535)
 
 
+class AlertChannelSettings(_Section):
+    """One alert channel: where alerts go, which ones, and how hard to try."""
+
+    type: Literal["kafka", "jsonl", "webhook", "alertmanager", "console"]
+    name: str | None = Field(default=None, description="unique channel name; default: the type")
+    min_severity: Literal["info", "low", "medium", "high", "critical"] = "info"
+    rules: list[str] = Field(default_factory=list, description="rule id globs this channel takes; empty: all")
+    categories: list[str] = Field(default_factory=list, description="DSA categories this channel takes; empty: all")
+    url: str | None = Field(default=None, description="webhook URL or Alertmanager base URL")
+    secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for webhook signatures")
+    secret_file: Path | None = Field(default=None, description="file holding the HMAC key (e.g. a mounted Kubernetes secret)")
+    slack: bool = Field(default=False, description="send a Slack-compatible payload (text + blocks)")
+    link: str | None = Field(default=None, description="link template, e.g. https://review.example/alerts/{alert_id}")
+    topic: str | None = Field(default=None, description="Kafka alerts topic; default: kafka.alerts_topic")
+    path: str | None = Field(default=None, description="JSONL file path")
+    timeout_s: float = Field(default=5.0, gt=0)
+    queue_size: int = Field(default=1000, ge=1)
+    retry_base_s: float = Field(default=0.5, gt=0)
+    retry_max_s: float = Field(default=30.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_s: float = Field(default=10.0, gt=0, description="seconds an open circuit waits before a probe")
+
+    @property
+    def channel_name(self) -> str:
+        return self.name or self.type
+
+
+class AlertsSettings(_Section):
+    """Alert channels. Default: the Kafka alerts topic when the source is Kafka, plus the console."""
+
+    channels: list[AlertChannelSettings] | None = None
+    cooldown_s: float = Field(default=300.0, gt=0, description="Alertmanager endsAt when an alert carries no cooldown")
+    drain_timeout_s: float = Field(default=10.0, ge=0, description="time best-effort channels get to empty at shutdown")
+
+
+class AuditSettings(_Section):
+    """The hash-chained decision log (monitor.audit)."""
+
+    path: str = Field(default="", description="decision-log directory; '' disables the log")
+    rotate_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="start a new numbered file past this size")
+    fsync: Literal["always", "batch", "never"] = Field(
+        default="batch", description="always: every record; batch: once per batch, before offsets are committed; never"
+    )
+    text_retention: str = Field(
+        default="keep", pattern=r"^(keep|hash|truncate:\d+)$",
+        description="transcript text in the log: keep, truncate:N (first N chars) or hash (sha256 only)",
+    )
+    review_precision_period_s: float = Field(default=7 * 86400.0, gt=0, description="sliding period of the per-rule precision gauge")
+
+
 class Settings(BaseSettings):
     """All settings of one monitor process."""
 
@@ -139,6 +195,8 @@ class Settings(BaseSettings):
     rules: RulesSettings = Field(default_factory=RulesSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @classmethod
     def settings_customise_sources(
