@@ -6,8 +6,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from monitor.audit.sink import AuditSink, audit_sink_from_settings
+from monitor.memtrim import HeapTrimmer
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
+from monitor.rebuild import WindowRebuilder
 from monitor.runner import Runner
 from monitor.settings import Settings
 from monitor.sinks.decisions import DecisionSink
@@ -47,11 +50,19 @@ def build_engine(settings: Settings, metrics: Metrics) -> RuleEngine | None:
     return engine_from_settings(settings.rules, metrics)
 
 
-def build_sinks(settings: Settings, metrics: Metrics) -> list[Sink]:
+def build_sinks(settings: Settings, metrics: Metrics, source_kind: str = "file") -> list[Sink]:
     """Decision output plus the configured alert channels."""
+    from monitor.channels import channels_from_settings
+    from monitor.sinks.alerts import AlertSink
+
     sinks: list[Sink] = []
     if settings.output.decisions_path:
         sinks.append(DecisionSink(settings.output.decisions_path, settings.output.format))
+    if settings.audit.path:
+        sinks.append(audit_sink_from_settings(settings.audit, settings.rules.paths))
+    channels = channels_from_settings(settings, source_kind)
+    if channels:
+        sinks.append(AlertSink(channels, metrics, settings.alerts.drain_timeout_s))
     return sinks
 
 
@@ -62,16 +73,35 @@ def build_monitor(
     """Build every stage from settings; nothing runs until `monitor.runner.run()`."""
     metrics = metrics or Metrics()
     classifier = build_classifier(settings)
+    if classifier is not None:
+        from monitor.classify.stage import export_model_info
+
+        export_model_info(classifier, metrics.registry)
     engine = build_engine(settings, metrics)
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
-    sinks = build_sinks(settings, metrics)
+    sinks = build_sinks(settings, metrics, source_kind)
+    for sink in sinks:
+        if isinstance(sink, AuditSink):
+            sink.record_components(classifier.info if classifier else None, engine.info if engine else None)
     stop_event = stop_event or threading.Event()
     source: Source
     if source_kind == "kafka":
-        source = KafkaSource(settings.kafka, stop=stop_event.is_set)
+        rebuilder = WindowRebuilder(settings.kafka, pipeline) if settings.pipeline.rebuild_on_assignment else None
+        source = KafkaSource(
+            settings.kafka, on_assignment=rebuilder.on_assignment if rebuilder else None, stop=stop_event.is_set,
+            stats=metrics.kafka,
+        )
     else:
         source = FileSource(input_path or "-", follow=follow, batch_size=settings.kafka.max_poll_records)
     runner = Runner(
         source, pipeline, sinks, metrics, poll_timeout_s=settings.kafka.poll_timeout_ms / 1000, stop_event=stop_event
     )
+    if settings.pipeline.heap_trim_interval_s > 0:
+        runner.between_batches.append(HeapTrimmer(settings.pipeline.heap_trim_interval_s))
+    if engine is not None:
+        from monitor.rules_engine.reload import RuleReloader
+
+        reloader = RuleReloader(settings.rules, pipeline, metrics)
+        reloader.install_sighup()
+        runner.between_batches.append(reloader)
     return Monitor(settings, metrics, pipeline, runner, sinks)

@@ -90,11 +90,19 @@ _TYPE_ERRORS = {
 
 
 def decode_chunk(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> TranscriptChunk:
-    """Decode and validate one record value; raise InvalidChunk naming the first problem."""
+    """Decode and validate one record value; raise InvalidChunk naming the first problem.
+
+    Valid records take a single pass (pydantic parses and validates the bytes directly); only a record
+    that fails it goes through `json.loads` + `model_validate`, which classify the failure.
+    """
     if raw is None:
         raise InvalidChunk("not_json", "record has no value (tombstone)")
     if len(raw) > max_bytes:
         raise InvalidChunk("too_large", f"{len(raw)} bytes exceeds the limit of {max_bytes}")
+    try:
+        return TranscriptChunk.model_validate_json(raw)
+    except ValidationError:
+        pass  # one parse-and-validate pass for valid records; the path below names the reason of an invalid one
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

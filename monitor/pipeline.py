@@ -42,6 +42,8 @@ class Pipeline:
         self.classifier = classifier
         self.engine = engine
         self.clock = clock
+        if classifier is not None:
+            metrics.init_classifier_labels(classifier.info.labels)
         self.states = BroadcastStates(
             window_seconds=settings.window_seconds,
             window_max_chunks=settings.window_max_chunks,
@@ -98,8 +100,10 @@ class Pipeline:
         t2 = time.perf_counter()
         model = self.classifier.info if self.classifier else None
         if self.classifier and items:
-            for item, scores in zip(items, self.classifier.score(items), strict=True):
+            batch_scores = self.classifier.score(items)
+            for item, scores in zip(items, batch_scores, strict=True):
                 item.scores = scores
+            m.observe_scores(batch_scores)
         t3 = time.perf_counter()
         if self.engine is not None:
             decisions = self.engine.evaluate(items, model)

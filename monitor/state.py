@@ -119,8 +119,13 @@ class BroadcastStates:
         state = self._states.get(chunk.broadcast_id)
         if state is None:
             return []
-        before = [c for c in state.chunks if c.seq < chunk.seq]
-        return before[-n:]
+        before: list[TranscriptChunk] = []
+        for c in reversed(state.chunks):
+            if c.seq < chunk.seq:
+                before.append(c)
+                if len(before) == n:
+                    break
+        return before[::-1]
 
     def window(self, broadcast_id: str) -> list[TranscriptChunk]:
         """The current window of a broadcast, ordered by seq."""

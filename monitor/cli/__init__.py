@@ -8,7 +8,11 @@ from pathlib import Path
 import click
 
 from monitor import __version__
-from monitor.cli import config_cmd, kafka_cmds, run_cmd
+from monitor.cli import alerts_cmd, config_cmd, kafka_cmds, run_cmd
+from monitor.cli import classify_cmd, train_cmd
+from monitor.cli import rules_cmd
+from monitor.cli import audit_cmd, replay_cmd, report_cmd, review_cmd, sor_cmd
+from monitor.cli import bench_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -38,6 +42,16 @@ cli.add_command(run_cmd.run)
 cli.add_command(kafka_cmds.produce)
 cli.add_command(kafka_cmds.topics)
 cli.add_command(config_cmd.config)
+cli.add_command(alerts_cmd.alerts)
+cli.add_command(classify_cmd.classify)
+cli.add_command(train_cmd.train)
+cli.add_command(rules_cmd.rules)
+cli.add_command(audit_cmd.audit)
+cli.add_command(review_cmd.review)
+cli.add_command(sor_cmd.sor)
+cli.add_command(report_cmd.report)
+cli.add_command(replay_cmd.replay)
+cli.add_command(bench_cmd.bench)
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ from kafka.errors import KafkaError
 
 from monitor.app import build_monitor
 from monitor.cli.options import setting_option, settings_from_context
+from monitor.metrics import Metrics
+from monitor.rules_engine.loader import RuleLoadError
 from monitor.runner import install_signal_handlers
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 @setting_option("--group-instance-id", setting="kafka.group_instance_id", help="Static membership id for rolling restarts.")
 @setting_option("--dlq-topic", setting="kafka.dlq_topic", help="Dead-letter topic.")
 @setting_option("--decisions", setting="output.decisions_path", help="Decision JSONL output ('-' stdout, '' off).")
+@setting_option("--audit-log", setting="audit.path", help="Decision-log directory (hash-chained audit records; '' off).")
 @setting_option("--format", "fmt", setting="output.format", type=click.Choice(["jsonl", "pretty"]), help="Decision output format.")
 @setting_option("--rules", setting="rules.paths", multiple=True, type=click.Path(path_type=Path), help="Rule file or directory (repeatable).")
 @setting_option("--metrics-port", setting="metrics.port", type=int, help="Port of the /metrics endpoint (0 picks a free one).")
@@ -46,13 +49,17 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         input_path = str(sample_broadcast_path())
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
+    metrics = Metrics()
+    if settings.metrics.enabled:  # served before connecting, so a monitor waiting for its broker is observable
+        port = metrics.serve(settings.metrics.host, settings.metrics.port)
+        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
     try:
-        monitor = build_monitor(settings, source_kind, input_path, follow, stop_event=stop_event)
+        monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event)
     except KafkaError as exc:
         if stop_event.is_set():
+            log.info("stopped before the Kafka source connected")
             return
         raise click.ClickException(f"cannot start the Kafka source: {exc}") from None
-    if settings.metrics.enabled:
-        port = monitor.metrics.serve(settings.metrics.host, settings.metrics.port)
-        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
+    except RuleLoadError as exc:
+        raise click.ClickException(f"the rule files do not validate:\n{exc}") from None
     monitor.runner.run()

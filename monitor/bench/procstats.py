@@ -1,0 +1,112 @@
+"""Process and machine figures read from /proc: resident memory, CPU time, the host description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import threading
+import time
+from dataclasses import dataclass, field
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of a process in MiB; zeros once it has exited."""
+    cur = peak = 0.0
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    cur = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return cur, peak
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (all its threads)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            model = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
+    except FileNotFoundError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import torch
+
+    return {
+        "cpu": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+    }
+
+
+@dataclass
+class Sampler:
+    """Samples RSS and CPU of a set of processes in a background thread."""
+
+    pids: list[int]
+    interval_s: float = 0.5
+    samples: list[tuple[float, float, float]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> Sampler:
+        self._thread = threading.Thread(target=self._loop, name="bench-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), self.rss_mb(), self.cpu_seconds()))
+            self._stop.wait(self.interval_s)
+
+    def rss_mb(self) -> float:
+        """Summed current RSS of the processes."""
+        return sum(rss_mb(p)[0] for p in self.pids)
+
+    def peak_rss_mb(self) -> float:
+        """The largest single-process peak RSS (VmHWM)."""
+        return max((rss_mb(p)[1] for p in self.pids), default=0.0)
+
+    def cpu_seconds(self) -> float:
+        """Summed CPU seconds of the processes."""
+        return sum(cpu_seconds(p) for p in self.pids)
+
+    def between(self, t0: float, t1: float) -> list[tuple[float, float, float]]:
+        """Samples taken in [t0, t1]."""
+        return [s for s in self.samples if t0 <= s[0] <= t1]
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
+def percentiles(values: list[float], qs: tuple[float, ...] = (50, 95, 99)) -> dict[str, float | None]:
+    """Nearest-rank percentiles, e.g. {"p50": …, "p95": …, "p99": …}; None for an empty list."""
+    if not values:
+        return {f"p{q:g}": None for q in qs}
+    ordered = sorted(values)
+    out: dict[str, float | None] = {}
+    for q in qs:
+        rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+        out[f"p{q:g}"] = round(ordered[rank - 1], 4)
+    return out

@@ -1,0 +1,1 @@
+"""The transformer classifier: offline encoder, per-label heads, batched scoring, training and model cards."""

@@ -1,0 +1,160 @@
+"""Per-label heads over the encoder's embedding: a logistic regression or a small MLP plus calibration.
+
+Each head is two files in the heads directory: `<label>.safetensors` (weights and calibration arrays) and
+`<label>.json` (what the head is, which features it reads, how it was calibrated, its held-out metrics).
+Features are the chunk's embedding, or the chunk's embedding followed by the mean embedding of up to
+`context_n` previous chunks of the same broadcast (zeros when there are none) when `features` is
+`text+context`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+FORMAT_VERSION = 1
+FEATURES = ("text", "text+context")
+CALIBRATIONS = ("platt", "isotonic")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of one file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def context_features(text_emb: np.ndarray, ctx_emb: np.ndarray | None) -> np.ndarray:
+    """[text embedding | mean context embedding]; `ctx_emb` rows are zero where there is no context."""
+    if ctx_emb is None:
+        ctx_emb = np.zeros_like(text_emb)
+    return np.concatenate([text_emb, ctx_emb], axis=1)
+
+
+@dataclass
+class Calibration:
+    """Maps a raw decision value to a probability: Platt (sigmoid(a*s+b)) or isotonic (piecewise linear)."""
+
+    method: str
+    params: dict[str, np.ndarray]
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        if self.method == "platt":
+            a, b = self.params["platt"]
+            return 1.0 / (1.0 + np.exp(-(a * raw + b)))
+        if self.method == "isotonic":
+            return np.interp(raw, self.params["iso_x"], self.params["iso_y"])
+        raise ValueError(f"unknown calibration {self.method!r}")
+
+
+@dataclass
+class Head:
+    """One label's head: dense layers (ReLU between), a final logit, a calibration and its metadata."""
+
+    label: str
+    kind: str
+    features: str
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    calibration: Calibration
+    context_n: int = 0
+    threshold: float = 0.5
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uses_context(self) -> bool:
+        return self.features == "text+context"
+
+    @property
+    def in_dim(self) -> int:
+        return int(self.layers[0][0].shape[0])
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Uncalibrated decision values (logits) for feature rows `x`."""
+        h = x.astype(np.float32)
+        for i, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if i < len(self.layers) - 1:
+                h = np.maximum(h, 0.0)
+        return h[:, 0].astype(np.float64)
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities in [0, 1]."""
+        return np.clip(self.calibration(self.raw(x)), 0.0, 1.0)
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i, (w, b) in enumerate(self.layers):
+            out[f"w{i}"] = np.ascontiguousarray(w, dtype=np.float32)
+            out[f"b{i}"] = np.ascontiguousarray(b, dtype=np.float32)
+        for k, v in self.calibration.params.items():
+            out[k] = np.ascontiguousarray(v, dtype=np.float64)
+        return out
+
+    def save(self, directory: Path) -> tuple[Path, Path]:
+        """Write `<label>.safetensors` and `<label>.json`; the JSON records the weights' sha256."""
+        directory.mkdir(parents=True, exist_ok=True)
+        weights = directory / f"{self.label}.safetensors"
+        save_file(self.tensors(), str(weights))
+        spec = {
+            "format": FORMAT_VERSION,
+            "label": self.label,
+            "kind": self.kind,
+            "features": self.features,
+            "context_n": self.context_n,
+            "calibration": self.calibration.method,
+            "threshold": round(float(self.threshold), 6),
+            "weights": weights.name,
+            "weights_sha256": file_sha256(weights),
+            **self.meta,
+        }
+        spec_path = directory / f"{self.label}.json"
+        spec_path.write_text(json.dumps(spec, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        return weights, spec_path
+
+
+def load_head(spec_path: Path) -> Head:
+    """Read one head from its JSON and the safetensors file it names (checking the recorded sha256)."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    if spec.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{spec_path}: unsupported head format {spec.get('format')!r}")
+    weights = spec_path.parent / spec["weights"]
+    if spec.get("weights_sha256") and file_sha256(weights) != spec["weights_sha256"]:
+        raise ValueError(f"{weights}: sha256 does not match {spec_path.name}; the head files are out of sync")
+    tensors = load_file(str(weights))
+    layers = []
+    i = 0
+    while f"w{i}" in tensors:
+        layers.append((tensors[f"w{i}"], tensors[f"b{i}"]))
+        i += 1
+    if not layers:
+        raise ValueError(f"{weights}: no layers")
+    if spec["features"] not in FEATURES or spec["calibration"] not in CALIBRATIONS:
+        raise ValueError(f"{spec_path}: unknown features {spec['features']!r} or calibration {spec['calibration']!r}")
+    calib = Calibration(spec["calibration"], {k: v for k, v in tensors.items() if not k[0] in "wb" or k.startswith("iso")})
+    known = {"format", "label", "kind", "features", "context_n", "calibration", "threshold", "weights", "weights_sha256"}
+    return Head(
+        label=spec["label"], kind=spec["kind"], features=spec["features"], layers=layers, calibration=calib,
+        context_n=int(spec.get("context_n", 0)), threshold=float(spec.get("threshold", 0.5)),
+        meta={k: v for k, v in spec.items() if k not in known},
+    )
+
+
+def load_heads(directory: Path, labels: list[str] | None = None) -> list[Head]:
+    """Every head in `directory` (or exactly `labels`, in that order). Raises when one is missing."""
+    if not directory.is_dir():
+        raise FileNotFoundError(f"heads directory {directory} does not exist")
+    if labels is None:
+        labels = sorted(p.stem for p in directory.glob("*.json"))
+    heads = []
+    for label in labels:
+        path = directory / f"{label}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"no head for label {label!r}: {path} does not exist")
+        heads.append(load_head(path))
+    if not heads:
+        raise FileNotFoundError(f"no heads (*.json) in {directory}")
+    return heads

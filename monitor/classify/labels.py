@@ -1,0 +1,16 @@
+"""The default label set and its definitions (DESIGN.md); `models/labels.yaml` carries the same text."""
+
+from __future__ import annotations
+
+DEFAULT_LABELS: tuple[str, ...] = ("claim", "election", "health", "threat", "hate")
+
+DEFINITIONS: dict[str, str] = {
+    "claim": "A check-worthy factual claim: a statement of fact whose truth matters to the public and can be verified.",
+    "election": (
+        "False or misleading claims about voting, counting, results or candidates' eligibility; "
+        "calls to delegitimise an election."
+    ),
+    "health": "Health misinformation: false or misleading claims about diseases, treatments, vaccines or public-health measures.",
+    "threat": "Threats or incitement to violence against a person or group.",
+    "hate": "Hate speech against protected groups (attacks on people for race, ethnicity, religion, sex, sexual orientation, disability...); offensive language alone is not hate.",
+}

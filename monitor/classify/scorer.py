@@ -1,0 +1,143 @@
+"""Batched scoring of texts (with optional transcript context) against every label head.
+
+- Empty or whitespace-only text scores 0.0 for every label; the encoder is not called for it.
+- A text longer than `max_tokens` word pieces is split into windows of about a chunk's size (see
+  `split_long`); each label's score is the maximum over its windows, so a statement at the end of a long
+  chunk is neither cut off nor drowned in the text around it. Context texts are only truncated to
+  `max_tokens` (they are supporting evidence).
+- Texts are length-sorted into batches of at most `max_batch_size` and run under `torch.inference_mode`.
+- Embeddings are kept in a small LRU cache keyed by text, so a chunk that later serves as context for
+  the next chunk of its broadcast is not encoded twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from monitor.classify.encoder import Encoder
+from monitor.classify.heads import Head, context_features
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+WINDOW_TOKENS = 64
+
+
+def _token_windows(encoder: Encoder, text: str, size: int) -> list[str]:
+    """Overlapping windows of at most `size` word pieces (half-window stride), cut at token boundaries."""
+    offsets = encoder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)["offset_mapping"]
+    if len(offsets) <= size:
+        return [text]
+    stride = max(1, size // 2)
+    windows = []
+    for start in range(0, len(offsets), stride):
+        end = min(start + size, len(offsets))
+        windows.append(text[offsets[start][0] : offsets[end - 1][1]])
+        if end == len(offsets):
+            break
+    return windows
+
+
+def split_long(encoder: Encoder, text: str) -> list[str]:
+    """`text` itself when it fits `max_tokens`; otherwise windows the size of a typical chunk.
+
+    Each sentence starts a window that takes following sentences while it stays within WINDOW_TOKENS
+    word pieces; a sentence longer than that (or unpunctuated ASR text) is cut into overlapping token
+    windows. Every statement is thus scored with little unrelated text around it to dilute it.
+    """
+    limit = encoder.config.max_tokens - 2
+    size = min(WINDOW_TOKENS, limit)
+    if len(encoder.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]) <= limit:
+        return [text]
+    sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
+    lengths = [len(ids) for ids in encoder.tokenizer(sentences, add_special_tokens=False, truncation=False)["input_ids"]]
+    windows: list[str] = []
+    for i, (sentence, n) in enumerate(zip(sentences, lengths)):
+        if n > size:
+            windows.extend(_token_windows(encoder, sentence, size))
+            continue
+        j, total = i + 1, n
+        while j < len(sentences) and total + lengths[j] <= size:
+            total += lengths[j]
+            j += 1
+        windows.append(" ".join(sentences[i:j]))
+    return list(dict.fromkeys(windows))
+
+
+class Scorer:
+    """Scores texts for every head's label; deterministic for a fixed input."""
+
+    def __init__(self, encoder: Encoder, heads: Sequence[Head], max_batch_size: int = 64, cache_size: int = 8192) -> None:
+        for head in heads:
+            want = encoder.dim * (2 if head.uses_context else 1)
+            if head.in_dim != want:
+                raise ValueError(
+                    f"head {head.label!r} expects {head.in_dim} features but encoder {encoder.name} gives {want}; "
+                    "the heads were trained for another encoder"
+                )
+        self.encoder = encoder
+        self.heads = list(heads)
+        self.labels = tuple(h.label for h in heads)
+        self.max_batch_size = max_batch_size
+        self.context_n = max((h.context_n for h in heads if h.uses_context), default=0)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of `texts` (cached ones reused, the rest encoded length-sorted in bounded batches)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.encoder.encode(missing, batch_size=self.max_batch_size)
+            for text, vec in zip(missing, vecs):
+                self._cache[text] = vec
+        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._cache[text]
+            self._cache.move_to_end(text)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def clear_cache(self) -> None:
+        """Forget cached embeddings (benchmarks measure cold encoding)."""
+        self._cache.clear()
+
+    def score(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
+        """One {label: probability} per text, in order. `contexts[i]` are the previous texts, oldest first."""
+        results = [dict.fromkeys(self.labels, 0.0) for _ in texts]
+        live = [i for i, t in enumerate(texts) if t and t.strip()]
+        if not live:
+            return results
+        segments: list[str] = []
+        owner: list[int] = []
+        for i in live:
+            for seg in split_long(self.encoder, texts[i].strip()):
+                segments.append(seg)
+                owner.append(i)
+        ctx_lists: list[list[str]] = []
+        if self.context_n:
+            for i in owner:
+                prev = contexts[i] if contexts is not None and i < len(contexts) else ()
+                ctx_lists.append([c.strip() for c in prev if c and c.strip()][-self.context_n :])
+        ctx_texts = [c for cl in ctx_lists for c in cl]
+        emb = self.embed(segments + ctx_texts)
+        seg_emb, ctx_flat = emb[: len(segments)], emb[len(segments) :]
+        ctx_emb = np.zeros_like(seg_emb)
+        pos = 0
+        for row, cl in enumerate(ctx_lists):
+            if cl:
+                ctx_emb[row] = ctx_flat[pos : pos + len(cl)].mean(axis=0)
+            pos += len(cl)
+        owners = np.asarray(owner)
+        for head in self.heads:
+            x = context_features(seg_emb, ctx_emb) if head.uses_context else seg_emb
+            probs = head.proba(x)
+            best: dict[int, float] = {}
+            for i, p in zip(owners.tolist(), probs.tolist()):
+                best[i] = max(best.get(i, 0.0), p)
+            for i, p in best.items():
+                results[i][head.label] = round(float(p), 6)
+        return results

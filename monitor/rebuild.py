@@ -1,0 +1,117 @@
+"""Rebuild per-broadcast window state when partitions are assigned to this replica.
+
+After a rebalance the new owner of a partition has no memory of its broadcasts: no context for
+the classifier and no recently-seen seqs. On assignment, for each newly assigned partition, this
+re-reads the records of the last `window_seconds` (located with `offsets_for_times`) up to the
+group's committed offset — the chunks the previous owner already decided — and feeds them into
+the pipeline's per-broadcast state. Nothing is classified, evaluated or emitted; processing then
+resumes at the committed offset as usual (at-least-once).
+
+The re-read uses its own consumer that is assigned partitions directly: it never joins the group
+and never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from monitor.contracts import InvalidChunk, decode_chunk
+from monitor.pipeline import Pipeline
+from monitor.settings import KafkaSettings
+from monitor.stages import SourceRecord
+
+log = logging.getLogger(__name__)
+
+
+class WindowRebuilder:
+    """`on_assignment` callback for KafkaSource that restores the window of newly assigned partitions."""
+
+    def __init__(
+        self, settings: KafkaSettings, pipeline: Pipeline, timeout_s: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.timeout_s = timeout_s
+        self.clock = clock
+        self.rebuilt_records = 0
+
+    def on_assignment(self, partitions: set[TopicPartition], assigned: bool) -> None:
+        if assigned and partitions:
+            try:
+                self.rebuild(partitions)
+            except KafkaError as exc:
+                log.warning("window rebuild failed (%s); context for those broadcasts builds up from new chunks", exc)
+
+    def _ranges(self, consumer: KafkaConsumer, partitions: set[TopicPartition]) -> dict[TopicPartition, tuple[int, int]]:
+        """[start, end) per partition: from the first record of the window to the group's committed offset."""
+        since_ms = int((self.clock() - self.pipeline.settings.window_seconds) * 1000)
+        found = consumer.offsets_for_times({tp: since_ms for tp in partitions})
+        ranges = {}
+        for tp in partitions:
+            committed = consumer.committed(tp)
+            start = found.get(tp)
+            if committed is None or start is None or start.offset >= committed:
+                continue
+            ranges[tp] = (start.offset, committed)
+        return ranges
+
+    def rebuild(self, partitions: set[TopicPartition]) -> int:
+        """Read back and admit the window of `partitions`; returns the number of records replayed."""
+        started = time.monotonic()
+        consumer = KafkaConsumer(
+            **self.settings.client_config(), group_id=self.settings.group_id, enable_auto_commit=False,
+            max_poll_records=self.settings.max_poll_records,
+        )
+        try:
+            ranges = self._ranges(consumer, partitions)
+            if not ranges:
+                return 0
+            consumer.assign(list(ranges))
+            for tp, (start, _) in ranges.items():
+                consumer.seek(tp, start)
+            records = self._read(consumer, ranges)
+        finally:
+            consumer.close(autocommit=False)
+        chunks = []
+        limit = self.pipeline.settings.max_record_bytes
+        for record in records:
+            try:
+                chunks.append(decode_chunk(record.value, limit))
+            except InvalidChunk:
+                continue  # already dead-lettered by the previous owner
+        broadcasts = {chunk.broadcast_id for chunk in chunks}
+        self.pipeline.states.forget(broadcasts)
+        for chunk in sorted(chunks, key=lambda c: (c.broadcast_id, c.seq)):
+            self.pipeline.states.admit(chunk)
+        self.rebuilt_records += len(records)
+        log.info(
+            "rebuilt the window of %d broadcasts from %d records of %s in %.2fs",
+            len(broadcasts), len(records), sorted(f"{tp.topic}[{tp.partition}]" for tp in ranges),
+            time.monotonic() - started,
+        )
+        return len(records)
+
+    def _read(self, consumer: KafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]]) -> list[SourceRecord]:
+        out: list[SourceRecord] = []
+        pending = dict(ranges)
+        deadline = time.monotonic() + self.timeout_s
+        while pending and time.monotonic() < deadline:
+            for tp, recs in consumer.poll(timeout_ms=500).items():
+                if tp not in pending:
+                    continue
+                end = pending[tp][1]
+                out.extend(
+                    SourceRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp) for r in recs if r.offset < end
+                )
+                if recs and recs[-1].offset >= end - 1:
+                    del pending[tp]
+                    consumer.pause(tp)
+        if pending:
+            log.warning("window rebuild timed out after %.0fs; partial context for %s", self.timeout_s, sorted(map(str, pending)))
+        return out

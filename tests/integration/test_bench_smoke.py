@@ -1,0 +1,47 @@
+"""`cct-monitor bench` runs end to end on tiny sizes against the real broker and writes its JSON report.
+
+Only the shape of the report and non-zero throughput are checked: timing figures are measurements,
+never assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Path, repo_root: Path) -> None:
+    out = tmp_path / "bench.json"
+    cmd = [
+        sys.executable, "-m", "monitor", "bench", "--bootstrap", kafka_bootstrap,
+        "--broadcasts", "20", "--chunks", "200", "--naive-chunks", "20", "--ceiling-chunks", "60",
+        "--batch-sizes", "32", "--loads", "0.25,0.5", "--phase-seconds", "3", "--partitions", "2",
+        "--no-soak", "--no-profile", "--rules", str(repo_root / "rules"),
+        "--output", str(out), "--workdir", str(tmp_path / "work"),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    report = json.loads(out.read_text())
+    assert {"machine", "config", "naive", "ceiling", "pipeline", "ratios"} <= set(report)
+    assert report["naive"]["throughput_cps"] > 0
+    assert report["ceiling"]["throughput_cps"] > 0
+    pipe = report["pipeline"]
+    assert pipe["throughput_cps"] > 0
+    assert pipe["capacity"]["decided"] == pipe["capacity"]["chunks"] == 200
+    assert pipe["peak_rss_mb"] > 0
+    assert [ld["load"] for ld in pipe["loads"]] == [0.25, 0.5]
+    for load in pipe["loads"]:
+        assert load["decided"] == load["chunks"] > 0
+        assert set(load["decision_latency_s"]) == {"p50", "p95", "p99"}
+        assert load["decision_latency_s"]["p99"] is not None
+        assert set(load["alert_latency_s"]) == {"p50", "p95", "p99"}
+    assert {"pipeline_vs_ceiling", "pipeline_vs_naive", "peak_rss_mb"} <= set(report["ratios"])
+    for line in ("naive", "model ceiling", "full pipeline via Kafka"):
+        assert line in proc.stdout

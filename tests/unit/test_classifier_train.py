@@ -1,0 +1,101 @@
+"""`cct-monitor train` trains a head reproducibly from a CSV and writes a model card with held-out metrics."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.classify.data import load_source, parse_spec
+from monitor.classify.heads import file_sha256, load_head
+from monitor.classify.train import split_groups
+from monitor.cli import cli
+
+WEATHER = [
+    "the forecast says heavy rain across the north tomorrow",
+    "expect sunshine and light winds over the weekend",
+    "temperatures will drop below freezing tonight in the hills",
+    "a storm warning is in place for the coast until friday",
+    "it will be mild and cloudy with a chance of drizzle",
+    "snow is likely on high ground by monday morning",
+]
+SPORT = [
+    "the striker scored twice in the second half",
+    "the home side won the cup final on penalties",
+    "she finished the marathon in under three hours",
+    "the coach was sacked after five straight defeats",
+    "the tennis final went to a deciding set",
+    "they signed a new goalkeeper on a three year deal",
+]
+
+
+def _write_csv(path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["sentence", "topic", "show"])
+        for n in range(4):
+            for i, text in enumerate(WEATHER):
+                w.writerow([f"{text} {'' if n == 0 else f'(update {n})'}".strip(), "weather", f"w{i}"])
+            for i, text in enumerate(SPORT):
+                w.writerow([f"{text} {'' if n == 0 else f'(update {n})'}".strip(), "sport", f"s{i}"])
+
+
+def _train(data: Path, out: Path, cache: Path, seed: int) -> dict:
+    result = CliRunner().invoke(
+        cli,
+        ["train", "--label", "weather", "--data", str(data), "--text-col", "sentence", "--label-col", "topic",
+         "--positive", "weather", "--group-col", "show", "--out", str(out), "--seed", str(seed), "--no-int8",
+         "--cache", str(cache), "--threads", "2"],
+        env={"HF_HUB_OFFLINE": "1"},
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_train_is_reproducible_and_writes_head_and_card(tmp_path: Path) -> None:
+    data = tmp_path / "topics.csv"
+    _write_csv(data)
+    first = _train(data, tmp_path / "a", tmp_path / "cache.sqlite", seed=7)
+    second = _train(data, tmp_path / "b", tmp_path / "cache.sqlite", seed=7)
+    weights_a = tmp_path / "a" / "heads" / "weather.safetensors"
+    weights_b = tmp_path / "b" / "heads" / "weather.safetensors"
+    assert file_sha256(weights_a) == file_sha256(weights_b)
+    assert first["test"] == second["test"]
+    assert first["test"]["roc_auc"] >= 0.9
+    head = load_head(tmp_path / "a" / "heads" / "weather.json")
+    assert head.label == "weather" and head.meta["encoder"]["name"] == "all-MiniLM-L6-v2"
+    card = (tmp_path / "a" / "cards" / "weather.md").read_text()
+    for needed in ("PR-AUC", "baseline-lr", "Training command", "cct-monitor train", file_sha256(weights_a), "calibration"):
+        assert needed in card
+
+
+def test_split_keeps_groups_together_and_spreads_positives(tmp_path: Path) -> None:
+    data = tmp_path / "topics.csv"
+    _write_csv(data)
+    examples = load_source(parse_spec(f"{data}?text_col=sentence&label_col=topic&positive=weather&group_col=show", {}), 1)
+    splits = split_groups(examples, seed=1)
+    by_group: dict[str, set[str]] = {}
+    for ex, s in zip(examples, splits):
+        by_group.setdefault(ex.group, set()).add(s)
+    assert all(len(s) == 1 for s in by_group.values())
+    for name in ("train", "calib", "test"):
+        labels = {ex.label for ex, s in zip(examples, splits) if s == name}
+        assert labels == {0, 1}
+
+
+def test_spec_options_select_rows_and_context(tmp_path: Path) -> None:
+    path = tmp_path / "talk.jsonl"
+    rows = [
+        {"text": "first line", "show": "a", "kind": "x", "y": "no"},
+        {"text": "second line", "show": "a", "kind": "y", "y": "yes"},
+        {"text": "third line", "show": "a", "kind": "x", "y": "maybe"},
+        {"text": "other show", "show": "b", "kind": "x", "y": "yes"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec = parse_spec(f"{path}?label_col=y&positive=yes&negative=no&group_col=show&context=previous&context_n=1", {})
+    got = [(e.text, e.label, e.context) for e in load_source(spec, 0)]
+    assert got == [("first line", 0, ()), ("second line", 1, ("first line",)), ("other show", 1, ())]
+    spec = parse_spec(f"{path}?label=0&where=kind:x", {})
+    assert [e.text for e in load_source(spec, 0)] == ["first line", "third line", "other show"]
