@@ -78,4 +78,5 @@ class Alert(BaseModel):
     territories: list[str] | None = None
     actions: dict[str, Any] = Field(default_factory=dict)
     count: int = 1
+    cooldown_s: float | None = Field(default=None, description="the rule's cooldown: repeats within it fold into this alert")
     source: list[dict[str, Any]] = Field(default_factory=list)

@@ -30,7 +30,7 @@ def _fmt(dt: datetime) -> str:
 def am_alert(alert: Alert, default_cooldown_s: float, generator_url: str | None = None) -> dict[str, Any]:
     """One Alertmanager v2 postable alert for a monitor alert."""
     start = _parse(alert.detected_at)
-    cooldown = getattr(alert, "cooldown_s", None) or default_cooldown_s
+    cooldown = alert.cooldown_s or default_cooldown_s
     body: dict[str, Any] = {
         "labels": {
             "alertname": ALERTNAME,

@@ -345,6 +345,7 @@ class RuleEngine:
             territories=chunk.territories,
             actions=rule.actions.model_dump(mode="json", exclude_none=True),
             count=open_alert.count,
+            cooldown_s=rule.cooldown or None,
             source=[e.source for e in evidence],
             **extra,
         )
