@@ -46,9 +46,15 @@ for label in $LABELS; do
         --data "$DAV?name=davidson-neither&text_col=tweet&label_col=class&positive=none&negative=2&limit=2500" \
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:hate&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_COVID" ;;
-    election|threat)
-      $CLI train --label "$label" --out "$OUT" \
-        --data "$SYN/$label.jsonl?name=synthetic-$label&group_col=group&weight=$W" \
+    election)
+      $CLI train --label election --out "$OUT" \
+        --data "$SYN/election.jsonl?name=synthetic-election&group_col=group&weight=$W" \
+        --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" ;;
+    threat)
+      # Every line of the election set is a conversational non-threat (its threats are in threat.jsonl).
+      $CLI train --label threat --out "$OUT" \
+        --data "$SYN/threat.jsonl?name=synthetic-threat&group_col=group&weight=$W" \
+        --data "$SYN/election.jsonl?name=synthetic-election-negatives&label=0&group_col=group&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" ;;
     *) echo "unknown label $label" >&2; exit 2 ;;
   esac

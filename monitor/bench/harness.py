@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +46,7 @@ class PrivateBroker:
 
     def __exit__(self, *_exc: object) -> None:
         subprocess.run(["bash", str(self.script), "stop", str(self.dir)], capture_output=True, timeout=60, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def free_port() -> int:

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from monitor.classify.batcher import MicroBatcher
 from monitor.classify.stage import TransformerClassifier, classifier_from_settings
@@ -79,19 +78,14 @@ def bench_batched(clf: TransformerClassifier, chunks: Sequence[str], batch_size:
 
 
 def bench_naive(clf: TransformerClassifier, chunks: Sequence[str], precision: str) -> BenchRow:
-    """The naive baseline: one chunk at a time, tokenised and encoded alone (no batching, no cache,
-    autograd bookkeeping left on), then every head applied."""
+    """The naive baseline: one chunk at a time, tokenised and encoded alone (no batching, no length
+    sorting, no embedding cache), then every head applied."""
     enc = clf.scorer.encoder
     lat = []
     t0 = time.perf_counter()
     for text in chunks:
         t = time.perf_counter()
-        inputs = enc.tokenizer([text], truncation=True, max_length=enc.config.max_tokens, return_tensors="pt")
-        inputs = {k: v.to(enc.device) for k, v in inputs.items()}
-        with torch.no_grad():
-            hidden = enc.model(**inputs).last_hidden_state
-        mask = inputs["attention_mask"].unsqueeze(-1).float()
-        vec = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).cpu().numpy()
+        vec = enc.encode_batch([text])
         for head in clf.scorer.heads:
             head.proba(np.concatenate([vec, np.zeros_like(vec)], axis=1) if head.uses_context else vec)
         lat.append((time.perf_counter() - t) * 1000)

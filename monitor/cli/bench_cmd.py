@@ -54,7 +54,7 @@ def _floats(value: str) -> tuple[float, ...]:
               help="Offered load of the soak, as a fraction of capacity.")
 @click.option("--profile/--no-profile", default=True, show_default=True, envvar="CCT_BENCH_PROFILE", show_envvar=True,
               help="Sample the first replica with py-spy during the capacity phase (skipped if py-spy is missing).")
-@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench.json"),
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/bench.json"),
               show_default=True, envvar="CCT_BENCH_OUTPUT", show_envvar=True, help="Where the JSON results go.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="CCT_BENCH_WORKDIR",
               show_envvar=True, help="Replica logs, decision files and decision logs [default: a new temp directory].")
@@ -99,8 +99,11 @@ def bench(ctx: click.Context, **opts: Any) -> None:
     }
     warm, n_naive = 32, opts["naive_chunks"]
     n_ceiling = opts["ceiling_chunks"] * len(set(batch_sizes))
-    stream = Workload(opts["broadcasts"], seed=opts["seed"], run_id=run_id).take(warm + n_naive + n_ceiling)
+    workload = Workload(opts["broadcasts"], seed=opts["seed"], run_id=run_id)
+    lead_in = workload.take(2 * opts["broadcasts"])  # two chunks per broadcast, so the measured ones have context
+    stream = workload.take(warm + 2 * n_naive + n_ceiling)
     texts = [c["text"] for c in stream]
+    items = model_bench.work_items(lead_in + stream, settings.pipeline)[len(lead_in) :]
     precision = "int8" if settings.classifier.quantize_int8 else "fp32"
     click.echo(f"loading the classifier ({threads} torch threads, {precision})…", err=True)
     from monitor.app import build_classifier
@@ -109,10 +112,11 @@ def bench(ctx: click.Context, **opts: Any) -> None:
     if classifier is None:
         raise click.ClickException("the classifier is disabled (classifier.enabled=false); nothing to measure")
     classifier.score_texts(texts[:warm])
-    click.echo(f"1/3 naive baseline on {n_naive} chunks…", err=True)
-    result["naive"] = model_bench.naive(classifier, texts[warm : warm + n_naive], precision)
+    click.echo(f"1/3 naive baselines on {n_naive} chunks each…", err=True)
+    result["naive_chunk_alone"] = model_bench.naive(classifier, texts[warm : warm + n_naive], precision)
+    result["naive"] = model_bench.naive_same_job(classifier, items[warm + n_naive : warm + 2 * n_naive])
     click.echo(f"2/3 model ceiling on {opts['ceiling_chunks']} chunks per batch size {sorted(set(batch_sizes))}…", err=True)
-    result["ceiling"] = model_bench.ceiling(classifier, texts[warm + n_naive :], batch_sizes, precision)
+    result["ceiling"] = model_bench.ceiling(classifier, texts[warm + 2 * n_naive :], batch_sizes, precision)
     del classifier
     gc.collect()
     if not opts["skip_pipeline"]:
