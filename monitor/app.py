@@ -41,13 +41,13 @@ def build_classifier(settings: Settings) -> Classifier | None:
     return classifier_from_settings(settings.classifier)
 
 
-def build_engine(settings: Settings, metrics: Metrics) -> RuleEngine | None:
+def build_engine(settings: Settings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine | None:
     """The rules stage, or None when no rule paths are configured."""
     if not settings.rules.paths:
         return None
     from monitor.rules_engine.stage import engine_from_settings
 
-    return engine_from_settings(settings.rules, metrics)
+    return engine_from_settings(settings.rules, metrics, classifier)
 
 
 def build_sinks(settings: Settings, metrics: Metrics, source_kind: str = "file") -> list[Sink]:
@@ -77,7 +77,7 @@ def build_monitor(
         from monitor.classify.stage import export_model_info
 
         export_model_info(classifier, metrics.registry)
-    engine = build_engine(settings, metrics)
+    engine = build_engine(settings, metrics, classifier)
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
     sinks = build_sinks(settings, metrics, source_kind)
     for sink in sinks:

@@ -53,11 +53,11 @@ class ChannelConfig:
     breaker_failures: int = 5
     breaker_reset_s: float = 10.0
 
-    def accepts(self, alert: Alert, durable: bool) -> bool:
+    def accepts(self, alert: Alert, routed: bool) -> bool:
         """Severity at least `min_severity`, rule id matching a `rules` glob, category in `categories`.
 
-        A best-effort channel also honours the rule's `actions.channels` list when it names channels;
-        durable channels receive every alert, because they are the record.
+        A `routed` channel also honours the rule's `actions.channels` list when it names channels;
+        the others (durable channels, which are the record, and the console) receive every alert.
         """
         if SEVERITIES.index(alert.rule.severity) < SEVERITIES.index(self.min_severity):
             return False
@@ -66,7 +66,7 @@ class ChannelConfig:
         if self.categories and alert.dsa.category not in self.categories:
             return False
         wanted = alert.actions.get("channels") if isinstance(alert.actions, dict) else None
-        return durable or not wanted or self.name in wanted
+        return not routed or not wanted or self.name in wanted
 
 
 def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
@@ -116,6 +116,7 @@ class Channel:
 
     kind = "channel"
     durable = False
+    routed = True
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config
@@ -171,7 +172,7 @@ class Delivery:
 
     def enqueue(self, envelope: Envelope) -> bool:
         """Queue an alert unless this channel already has it (acknowledged or waiting); True when queued."""
-        if not self.config.accepts(envelope.alert, self.durable):
+        if not self.config.accepts(envelope.alert, routed=self.channel.routed and not self.durable):
             return False
         with self._cond:
             if envelope.key in self._delivered or envelope.key in self._queued:

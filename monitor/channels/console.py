@@ -15,6 +15,7 @@ class ConsoleChannel(Channel):
 
     kind = "console"
     durable = False
+    routed = False
 
     def __init__(self, config: ChannelConfig, stream: IO[str] | None = None) -> None:
         super().__init__(config)

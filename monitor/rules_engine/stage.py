@@ -14,6 +14,7 @@ from monitor.rules_engine.metrics import RuleMetrics, rule_metrics
 from monitor.rules_engine.model import DEFAULT_LABELS
 from monitor.rules_engine.testing import Scorer, run_rule_tests
 from monitor.settings import RulesSettings
+from monitor.stages import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,23 @@ def build_engine(
     if report.failed:
         raise RuleLoadError([o.problem() for o in report.failed])
     engine = RuleEngine(sets, metrics)
-    if report.skipped:
-        log.info("rule tests: %s (rules reading classifier scores are tested when a classifier is present)",
-                 report.summary())
+    note = " (rules reading classifier scores are tested when a classifier is present)" if report.skipped else ""
+    log.info("rule tests: %s%s", report.summary(), note)
     return engine
 
 
-def engine_from_settings(settings: RulesSettings, metrics: Metrics) -> RuleEngine:
-    """The RuleEngine for `settings.paths`, its metrics registered on `metrics.registry`."""
+def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:
+    """The RuleEngine for `settings.paths`, its metrics registered on `metrics.registry`.
+
+    With a classifier, every inline rule test runs at start, label rules included, as on a reload.
+    """
     rm = rule_metrics(metrics)
     rm.reload_timestamp.set(time.time())
     try:
-        engine = build_engine(settings.paths, rm)
+        engine = build_engine(
+            settings.paths, rm, scorer=classifier.score if classifier is not None else None,
+            labels=classifier.info.labels if classifier is not None else DEFAULT_LABELS,
+        )
     except RuleLoadError:
         rm.reload_success.set(0)
         raise

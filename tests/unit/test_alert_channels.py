@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import time
@@ -12,27 +13,35 @@ from alert_factory import make_alert
 
 from monitor.channels import channels_from_settings
 from monitor.channels.alertmanager import am_alert
-from monitor.channels.base import ChannelConfig, CircuitBreaker, backoff_delay
+from monitor.channels.base import ChannelConfig, CircuitBreaker, Delivery, Envelope, backoff_delay
+from monitor.channels.console import ConsoleChannel
 from monitor.channels.render import broadcast_time, console_text, pages
 from monitor.channels.webhook import WebhookChannel, sign, slack_payload, verify_signature
+from monitor.metrics import Metrics
 from monitor.settings import load_settings
 
 
 def test_min_severity_and_filters_route_alerts() -> None:
     cfg = ChannelConfig("pager", min_severity="high", rules=["elections.*"],
                         categories=["STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"])
-    assert cfg.accepts(make_alert(severity="high"), durable=False)
-    assert cfg.accepts(make_alert(severity="critical"), durable=False)
-    assert not cfg.accepts(make_alert(severity="medium"), durable=False)
-    assert not cfg.accepts(make_alert(rule_id="threats.incitement"), durable=False)
-    assert not cfg.accepts(make_alert(category="STATEMENT_CATEGORY_VIOLENCE"), durable=False)
+    assert cfg.accepts(make_alert(severity="high"), routed=True)
+    assert cfg.accepts(make_alert(severity="critical"), routed=True)
+    assert not cfg.accepts(make_alert(severity="medium"), routed=True)
+    assert not cfg.accepts(make_alert(rule_id="threats.incitement"), routed=True)
+    assert not cfg.accepts(make_alert(category="STATEMENT_CATEGORY_VIOLENCE"), routed=True)
 
 
 def test_rule_channel_list_limits_best_effort_channels_but_never_durable_ones() -> None:
     alert = make_alert(actions={"channels": ["slack-tns"]})
-    assert ChannelConfig("slack-tns").accepts(alert, durable=False)
-    assert not ChannelConfig("alertmanager").accepts(alert, durable=False)
-    assert ChannelConfig("kafka").accepts(alert, durable=True)
+    assert ChannelConfig("slack-tns").accepts(alert, routed=True)
+    assert not ChannelConfig("alertmanager").accepts(alert, routed=True)
+    assert ChannelConfig("kafka").accepts(alert, routed=False)
+
+
+def test_console_shows_every_alert_whatever_the_rule_routes_to() -> None:
+    out = io.StringIO()
+    delivery = Delivery(ConsoleChannel(ChannelConfig("console"), stream=out), Metrics())
+    assert delivery.enqueue(Envelope(make_alert(actions={"channels": ["elections-desk"]}), None))
 
 
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
