@@ -70,6 +70,17 @@ class TranscriptChunk(BaseModel):
         return f"{self.broadcast_id}#{self.seq}"
 
 
+def speech_time_ms(chunk: TranscriptChunk) -> float | None:
+    """The chunk's position in time, in ms: end_ms, else start_ms, else ts; None when it carries none."""
+    if chunk.end_ms is not None:
+        return float(chunk.end_ms)
+    if chunk.start_ms is not None:
+        return float(chunk.start_ms)
+    if chunk.ts is not None:
+        return chunk.ts.timestamp() * 1000.0
+    return None
+
+
 class InvalidChunk(ValueError):
     """A record that breaks the contract. `reason` is one of REASONS; `detail` is for people."""
 

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from monitor.contracts import TranscriptChunk
+from monitor.contracts import TranscriptChunk, speech_time_ms
 
 
 class Admission(enum.Enum):
@@ -50,24 +50,14 @@ class BroadcastWindow:
     def trim(self, window_ms: float, max_chunks: int) -> None:
         while len(self.chunks) > max_chunks:
             self.chunks.popleft()
-        newest = _speech_time(self.chunks[-1]) if self.chunks else None
+        newest = speech_time_ms(self.chunks[-1]) if self.chunks else None
         if newest is None:
             return
         while self.chunks:
-            oldest = _speech_time(self.chunks[0])
+            oldest = speech_time_ms(self.chunks[0])
             if oldest is None or newest - oldest <= window_ms:
                 break
             self.chunks.popleft()
-
-
-def _speech_time(chunk: TranscriptChunk) -> float | None:
-    if chunk.end_ms is not None:
-        return float(chunk.end_ms)
-    if chunk.start_ms is not None:
-        return float(chunk.start_ms)
-    if chunk.ts is not None:
-        return chunk.ts.timestamp() * 1000.0
-    return None
 
 
 class BroadcastStates:

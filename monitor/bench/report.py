@@ -90,9 +90,9 @@ def render(result: dict[str, Any]) -> str:
         return f"{name:<52}{_fmt(v):>10}{x:>10}{c:>12}"
 
     if result.get("naive_chunk_alone"):
-        lines.append(row("1a naive: one chunk at a time, chunk alone", result["naive_chunk_alone"].get("throughput_cps")))
-    lines.append(row("1 naive: one chunk at a time with its context, no reuse", nv))
-    lines.append(row(f"2 model ceiling: classifier alone, batch {ceil.get('best_batch_size', '-')}", cv))
+        lines.append(row("1a naive (fp32): one chunk at a time, chunk alone", result["naive_chunk_alone"].get("throughput_cps")))
+    lines.append(row("1 naive (fp32): one chunk at a time + context, no reuse", nv))
+    lines.append(row(f"2 model ceiling ({ceil.get('precision', '-')}): classifier alone, batch {ceil.get('best_batch_size', '-')}", cv))
     if pipe:
         lines.append(row(f"3 full pipeline via Kafka ({pipe['consumers']} replica(s), {pipe['partitions']} partitions)",
                          pipe.get("throughput_cps")))

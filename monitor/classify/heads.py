@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,20 @@ def context_features(text_emb: np.ndarray, ctx_emb: np.ndarray | None) -> np.nda
     if ctx_emb is None:
         ctx_emb = np.zeros_like(text_emb)
     return np.concatenate([text_emb, ctx_emb], axis=1)
+
+
+def mean_context(ctx_flat: np.ndarray, ctx_lengths: Sequence[int], like: np.ndarray) -> np.ndarray:
+    """Per row, the mean of its `ctx_lengths[row]` consecutive context embeddings in `ctx_flat` (zeros when none).
+
+    Training and serving both build context features through this one function.
+    """
+    ctx = np.zeros_like(like)
+    pos = 0
+    for row, n in enumerate(ctx_lengths):
+        if n:
+            ctx[row] = ctx_flat[pos : pos + n].mean(axis=0)
+        pos += n
+    return ctx
 
 
 @dataclass

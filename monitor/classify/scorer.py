@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from monitor.classify.encoder import Encoder
-from monitor.classify.heads import Head, context_features
+from monitor.classify.heads import Head, context_features, mean_context
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
@@ -125,12 +125,7 @@ class Scorer:
         ctx_texts = [c for cl in ctx_lists for c in cl]
         emb = self.embed(segments + ctx_texts)
         seg_emb, ctx_flat = emb[: len(segments)], emb[len(segments) :]
-        ctx_emb = np.zeros_like(seg_emb)
-        pos = 0
-        for row, cl in enumerate(ctx_lists):
-            if cl:
-                ctx_emb[row] = ctx_flat[pos : pos + len(cl)].mean(axis=0)
-            pos += len(cl)
+        ctx_emb = mean_context(ctx_flat, [len(cl) for cl in ctx_lists], seg_emb)
         owners = np.asarray(owner)
         for head in self.heads:
             x = context_features(seg_emb, ctx_emb) if head.uses_context else seg_emb

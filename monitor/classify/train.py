@@ -28,7 +28,7 @@ from sklearn.neural_network import MLPClassifier
 from monitor.classify.data import Example, SourceSpec, load_all
 from monitor.classify.embcache import EmbeddingCache, default_cache_path
 from monitor.classify.encoder import Encoder, EncoderConfig
-from monitor.classify.heads import Calibration, Head, context_features
+from monitor.classify.heads import Calibration, Head, context_features, mean_context
 
 log = logging.getLogger(__name__)
 
@@ -289,12 +289,7 @@ class Embedder:
         x_text, ctx_flat = emb[: len(examples)], emb[len(examples) :]
         if not has_ctx:
             return x_text, None
-        ctx = np.zeros_like(x_text)
-        pos = 0
-        for i, cl in enumerate(ctx_lists):
-            if cl:
-                ctx[i] = ctx_flat[pos : pos + len(cl)].mean(axis=0)
-            pos += len(cl)
+        ctx = mean_context(ctx_flat, [len(cl) for cl in ctx_lists], x_text)
         return x_text, context_features(x_text, ctx)
 
 

@@ -105,17 +105,27 @@ def bench(ctx: click.Context, **opts: Any) -> None:
     texts = [c["text"] for c in stream]
     items = model_bench.work_items(lead_in + stream, settings.pipeline)[len(lead_in) :]
     precision = "int8" if settings.classifier.quantize_int8 else "fp32"
-    click.echo(f"loading the classifier ({threads} torch threads, {precision})…", err=True)
     from monitor.app import build_classifier
 
-    classifier = build_classifier(settings.model_copy(update={"classifier": settings.classifier.model_copy(update={"threads": threads})}))
-    if classifier is None:
-        raise click.ClickException("the classifier is disabled (classifier.enabled=false); nothing to measure")
-    classifier.score_texts(texts[:warm])
-    click.echo(f"1/3 naive baselines on {n_naive} chunks each…", err=True)
-    result["naive_chunk_alone"] = model_bench.naive(classifier, texts[warm : warm + n_naive], precision)
+    def load(int8: bool) -> Any:
+        update = {"threads": threads, "quantize_int8": int8}
+        click.echo(f"loading the classifier ({threads} torch threads, {'int8' if int8 else 'fp32'})…", err=True)
+        clf = build_classifier(settings.model_copy(update={"classifier": settings.classifier.model_copy(update=update)}))
+        if clf is None:
+            raise click.ClickException("the classifier is disabled (classifier.enabled=false); nothing to measure")
+        clf.score_texts(texts[:warm])
+        return clf
+
+    # the naive baselines are the unoptimised classifier: fp32, whatever precision the ceiling and pipeline use
+    classifier = load(False)
+    click.echo(f"1/3 naive baselines (fp32) on {n_naive} chunks each…", err=True)
+    result["naive_chunk_alone"] = model_bench.naive(classifier, texts[warm : warm + n_naive], "fp32")
     result["naive"] = model_bench.naive_same_job(classifier, items[warm + n_naive : warm + 2 * n_naive])
-    click.echo(f"2/3 model ceiling on {opts['ceiling_chunks']} chunks per batch size {sorted(set(batch_sizes))}…", err=True)
+    if settings.classifier.quantize_int8:
+        del classifier
+        gc.collect()
+        classifier = load(True)
+    click.echo(f"2/3 model ceiling ({precision}) on {opts['ceiling_chunks']} chunks per batch size {sorted(set(batch_sizes))}…", err=True)
     result["ceiling"] = model_bench.ceiling(classifier, texts[warm + 2 * n_naive :], batch_sizes, precision)
     del classifier
     gc.collect()

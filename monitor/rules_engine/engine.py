@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, make_alert_id
-from monitor.contracts import TranscriptChunk
+from monitor.contracts import TranscriptChunk, speech_time_ms
 from monitor.rules_engine.compile import ChunkView, CompiledRule, compile_rule_sets, label_thresholds, matched_leaves
 from monitor.rules_engine.hashing import combined_sha256
 from monitor.rules_engine.loader import LoadedRuleSet
@@ -37,13 +37,8 @@ EVIDENCE_SEPARATOR = " … "
 
 def speech_ms(chunk: TranscriptChunk, received_at: float = 0.0) -> float:
     """The chunk's position in time, in ms: end_ms, else start_ms, else ts, else when it was received."""
-    if chunk.end_ms is not None:
-        return float(chunk.end_ms)
-    if chunk.start_ms is not None:
-        return float(chunk.start_ms)
-    if chunk.ts is not None:
-        return chunk.ts.timestamp() * 1000.0
-    return received_at * 1000.0
+    t = speech_time_ms(chunk)
+    return received_at * 1000.0 if t is None else t
 
 
 def _speaker_key(chunk: TranscriptChunk) -> str | None:
