@@ -64,6 +64,9 @@ def _condition(entry: dict[str, Any]) -> str | None:
         return f"regex /{entry['regex']}/ in {entry.get('scope', 'text')}: “{entry.get('match')}”"
     if "field" in entry:
         return f"field {entry['field']}={entry.get('value')!r}{cmp}"
+    if "not" in entry:
+        inner = _condition(entry["not"]) if isinstance(entry["not"], dict) else None
+        return f"not ({inner or 'condition'}): it did not hold"
     if "exceptions_checked" in entry:
         checked = entry["exceptions_checked"] or []
         return "exceptions checked, none applied: " + "; ".join(str(e.get("reason", e)) for e in checked) if checked else None

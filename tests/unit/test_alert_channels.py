@@ -15,7 +15,7 @@ from monitor.channels import channels_from_settings
 from monitor.channels.alertmanager import am_alert
 from monitor.channels.base import ChannelConfig, CircuitBreaker, Delivery, Envelope, backoff_delay
 from monitor.channels.console import ConsoleChannel
-from monitor.channels.render import broadcast_time, console_text, pages
+from monitor.channels.render import broadcast_time, console_text, pages, why
 from monitor.channels.webhook import WebhookChannel, sign, slack_payload, verify_signature
 from monitor.metrics import Metrics
 from monitor.settings import load_settings
@@ -42,6 +42,12 @@ def test_console_shows_every_alert_whatever_the_rule_routes_to() -> None:
     out = io.StringIO()
     delivery = Delivery(ConsoleChannel(ChannelConfig("console"), stream=out), Metrics())
     assert delivery.enqueue(Envelope(make_alert(actions={"channels": ["elections-desk"]}), None))
+
+
+def test_a_negated_condition_reads_as_words_not_as_a_dict() -> None:
+    alert = make_alert(explanation=[{"not": {"field": "speaker.role", "in": ["host", "journalist"], "value": "guest",
+                                             "matched": False}, "matched": True}])
+    assert why(alert) == ["not (field speaker.role='guest' in ['host', 'journalist']): it did not hold"]
 
 
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
