@@ -7,12 +7,13 @@ Secrets are `SecretStr`: they never print in logs or in `cct-monitor config show
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "CCT_"
 ENV_DELIMITER = "__"
@@ -111,9 +112,21 @@ class ClassifierSettings(_Section):
 class RulesSettings(_Section):
     """Rule files and hot reload."""
 
-    paths: list[Path] = Field(default_factory=lambda: [Path("rules")])
+    paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("rules")],
+        description="rule files or directories; in the environment a JSON list or comma-separated paths",
+    )
     watch: bool = True
     watch_interval_s: float = Field(default=2.0, gt=0)
+
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
 
 
 class OutputSettings(_Section):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from monitor.settings import ENV_DELIMITER, ENV_PREFIX, Settings, load_settings
 
@@ -33,11 +34,17 @@ def setting_option(*decls: str, setting: str, **kwargs: Any) -> Callable:
 
 
 def settings_from_context(ctx: click.Context) -> Settings:
-    """The effective settings for this invocation: YAML < env < flags bound with `setting_option`."""
+    """The effective settings for this invocation: YAML < env < flags bound with `setting_option`.
+
+    A value click read from the environment is left to the settings model, which reads the same
+    variable with its own parsing (JSON for lists), so both agree on what it means.
+    """
     overrides = {}
     for param in ctx.command.params:
         dotted = param.__dict__.get(SETTING_KEY)
         if dotted is not None:
+            if ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
+                continue
             value = ctx.params.get(param.name)
             if isinstance(value, tuple):
                 value = list(value) or None

@@ -42,3 +42,14 @@ def test_every_run_option_shows_its_environment_variable() -> None:
     for flag in ("--bootstrap-servers", "--group-id", "--topic", "--decisions", "--source", "--input"):
         line = next(line for line in result.output.splitlines() if flag in line)
         assert "env var: CCT_" in line or "env var: CCT_" in result.output.split(flag, 1)[1].split("--", 1)[0]
+
+
+def test_list_settings_from_the_environment_mean_the_same_to_flags_and_settings(monkeypatch) -> None:
+    for value, expected in [('["rules", "/srv/extra rules"]', ["rules", "/srv/extra rules"]),
+                            ("rules,/srv/more", ["rules", "/srv/more"]), ("[]", [])]:
+        monkeypatch.setenv("CCT_RULES__PATHS", value)
+        result = CliRunner().invoke(cli, ["config", "show"])
+        assert result.exit_code == 0, result.output
+        assert yaml.safe_load(result.output)["rules"]["paths"] == expected
+    monkeypatch.setenv("CCT_RULES__PATHS", "rules")
+    assert load_settings(None, {"rules.paths": ["/flag/wins"]}).rules.paths[0].as_posix() == "/flag/wins"
