@@ -22,8 +22,7 @@ from monitor.pipeline import Pipeline
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import Problem, RuleLoadError, discover
 from monitor.rules_engine.metrics import rule_metrics
-from monitor.rules_engine.model import DEFAULT_LABELS
-from monitor.rules_engine.stage import build_engine, describe_sets, resolve_rule_paths
+from monitor.rules_engine.stage import build_engine_with, describe_sets, resolve_rule_paths
 from monitor.settings import RulesSettings
 
 log = logging.getLogger(__name__)
@@ -101,12 +100,9 @@ class RuleReloader:
 
     def reload(self) -> bool:
         """Build, validate and test the new set; swap it in only if everything passed."""
-        classifier = self.pipeline.classifier
-        scorer = classifier.score if classifier is not None else None
-        labels = classifier.info.labels if classifier is not None else DEFAULT_LABELS
         self.metrics.reload_timestamp.set(time.time())
         try:
-            engine = build_engine(self.paths, self.metrics, scorer, labels)
+            engine = build_engine_with(self.paths, self.metrics, self.pipeline.classifier)
         except RuleLoadError as exc:
             self._fail(exc.problems)
             return False

@@ -52,6 +52,15 @@ def build_engine(
     return engine
 
 
+def build_engine_with(
+    paths: Sequence[Path | str], metrics: RuleMetrics | None, classifier: Classifier | None
+) -> RuleEngine:
+    """`build_engine` whose label rules are tested with `classifier` (and its labels) when there is one."""
+    if classifier is None:
+        return build_engine(paths, metrics)
+    return build_engine(paths, metrics, scorer=classifier.score, labels=classifier.info.labels)
+
+
 def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:
     """The RuleEngine for `settings.paths`, its metrics registered on `metrics.registry`.
 
@@ -60,10 +69,7 @@ def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: 
     rm = rule_metrics(metrics)
     rm.reload_timestamp.set(time.time())
     try:
-        engine = build_engine(
-            settings.paths, rm, scorer=classifier.score if classifier is not None else None,
-            labels=classifier.info.labels if classifier is not None else DEFAULT_LABELS,
-        )
+        engine = build_engine_with(settings.paths, rm, classifier)
     except RuleLoadError:
         rm.reload_success.set(0)
         raise

@@ -95,6 +95,12 @@ class Producer:
     def close(self) -> None:
         self.producer.close(timeout=10)
 
+    def __enter__(self) -> Producer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 class BackgroundProducer(threading.Thread):
     """Publishes `values` in small batches with pauses, so a monitor consumes a stream that is still growing."""
@@ -106,15 +112,13 @@ class BackgroundProducer(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        producer = Producer(self.bootstrap)
         try:
-            for i in range(0, len(self.values), self.batch):
-                producer.send(self.topic, self.values[i : i + self.batch])
-                time.sleep(self.pause_s)
+            with Producer(self.bootstrap) as producer:
+                for i in range(0, len(self.values), self.batch):
+                    producer.send(self.topic, self.values[i : i + self.batch])
+                    time.sleep(self.pause_s)
         except BaseException as exc:  # reported by finish()
             self.error = exc
-        finally:
-            producer.close()
 
     def finish(self, timeout_s: float = 120) -> None:
         """Wait until every value is acknowledged; re-raise a producer failure."""

@@ -38,11 +38,8 @@ def test_sigkill_mid_stream_loses_nothing_and_redeliveries_are_identifiable(
     decisions_path = tmp_path / "decisions.jsonl"
     # A backlog keeps the first monitor busy (the kill lands mid-batch), while the rest streams in live.
     backlog, live = encode(chunks[:2000]), encode(chunks[2000:])
-    producer = Producer(kafka_bootstrap)
-    try:
+    with Producer(kafka_bootstrap) as producer:
         producer.send(topic, backlog)
-    finally:
-        producer.close()
     stream = BackgroundProducer(kafka_bootstrap, topic, live, batch=100, pause_s=0.05)
 
     first = start_monitor(tmp_path, kafka_bootstrap, topic, group, "first", decisions_path, CRASH_BATCHES)
@@ -109,11 +106,8 @@ def test_two_monitors_share_partitions_and_a_graceful_leave_hands_over(
         assert not owned_a & owned_b
 
         first_half = transcript(f"pair1-{unique_name}", 24, 25)
-        producer = Producer(kafka_bootstrap)
-        try:
+        with Producer(kafka_bootstrap) as producer:
             producer.send(topic, encode(first_half))
-        finally:
-            producer.close()
         wait_until(lambda: len(a.decisions()) + len(b.decisions()) >= len(first_half), 60, "the first half decided")
         wait_until(lambda: fully_committed(kafka_bootstrap, group, topic), 60, "committed offsets == end offsets")
         for member, owned in ((a, owned_a), (b, owned_b)):
@@ -172,11 +166,8 @@ def test_static_member_restarted_after_a_crash_gets_its_partitions_back_without_
         assert b.log().count("partitions ") == b_rebalances, "the other replica was rebalanced"
 
         chunks = transcript(f"static-{unique_name}", 24, 10)
-        producer = Producer(kafka_bootstrap)
-        try:
+        with Producer(kafka_bootstrap) as producer:
             producer.send(topic, encode(chunks))
-        finally:
-            producer.close()
         wanted = {f"{c['broadcast_id']}#{c['seq']}" for c in chunks}
         wait_until(lambda: wanted <= {d["chunk_id"] for d in restarted.decisions() + b.decisions()}, 60,
                    "every chunk decided by the two replicas")

@@ -101,11 +101,8 @@ def test_malformed_records_are_dead_lettered_counted_and_skipped(kafka_bootstrap
     create_topic(kafka_bootstrap, f"{topic}.dlq", 1)
     bid = f"ok-{unique_name}"
     values = [encode([chunk(bid, 0)])[0], *(raw for _, raw in MALFORMED), *encode(chunk(bid, s) for s in range(1, 6))]
-    producer = Producer(kafka_bootstrap)
-    try:
+    with Producer(kafka_bootstrap) as producer:
         producer.send(topic, values, keys=[bid.encode()] * len(values))
-    finally:
-        producer.close()
 
     monitor = start_monitor(tmp_path, kafka_bootstrap, topic, group)
     try:
@@ -167,11 +164,8 @@ def test_monitor_started_before_its_topic_waits_then_consumes(kafka_bootstrap: s
         monitor.wait_log(rf"input topic {topic} does not exist yet")
         create_topic(kafka_bootstrap, topic, 3)
         chunks = transcript(f"late-{unique_name}", 6, 5)
-        producer = Producer(kafka_bootstrap)
-        try:
+        with Producer(kafka_bootstrap) as producer:
             producer.send(topic, encode(chunks))
-        finally:
-            producer.close()
         decided = monitor.wait_decisions(len(chunks))
         rc, _ = monitor.terminate()
     finally:
