@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from monitor.cli.options import setting_option, settings_from_context
 from monitor.console.accounts import ROLES, Account, AccountsError, hash_password, write_account
+from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,15 @@ def console(ctx: click.Context, **_flags: object) -> None:
     """Serve the reviewer console (see docs/console.md)."""
     if ctx.invoked_subcommand is not None:
         return
+    serve(settings_from_context(ctx))
+
+
+def serve(settings: Settings) -> None:
+    """Build the console and serve it until interrupted."""
     import uvicorn
 
     from monitor.console.app import ConsoleConfigError, build_console, create_app
 
-    settings = settings_from_context(ctx)
     registry = CollectorRegistry()
     try:
         app = create_app(build_console(settings, registry))
@@ -51,6 +56,29 @@ def console(ctx: click.Context, **_flags: object) -> None:
     server.run()
     if not server.started:
         sys.exit(1)
+
+
+@console.command("demo")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("out/console-demo"),
+              show_default=True, help="Where the demo's decision log, decisions file and accounts go (reused if there).")
+@setting_option("--port", setting="console.port", type=int, help="Port to listen on.")
+@setting_option("--classifier/--no-classifier", setting="classifier.enabled", help="Score chunks with the classifier.")
+@setting_option("--rules", setting="rules.paths", multiple=True, type=click.Path(path_type=Path), help="Rule files.")
+@click.pass_context
+def demo(ctx: click.Context, directory: Path, **_flags: object) -> None:
+    """Run the sample broadcast into a decision log, then serve the console on it."""
+    from monitor.console.demo import prepare_demo
+
+    setup = prepare_demo(settings_from_context(ctx), directory)
+    c = setup.settings.console
+    lines = [f"decision log {setup.settings.audit.path}" + (f" ({setup.alerts} alerts)" if setup.password else " (reused)")]
+    if setup.password:
+        lines.append(f"log in as reviewer, auditor or admin with the password {setup.password}")
+    else:
+        lines.append(f"accounts reused from {c.users_file} (delete {directory} for new ones)")
+    lines.append(f"open http://{c.host}:{c.port}/")
+    click.echo("\n".join(lines), err=True)
+    serve(setup.settings)
 
 
 @console.group()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from monitor.alert import SEVERITIES, Alert
-from monitor.audit.read import AlertEntry, LogView, parse_time
+from monitor.audit.read import AlertEntry, LogView
 from monitor.channels import render
 
 OPEN_STATES = ("open", "needs_escalation")
@@ -84,6 +84,13 @@ def age_text(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}h {s % 3600 // 60}m"
     return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def latency_text(ms: float | None) -> str | None:
+    """Speech-to-alert latency: '0.84 s' within a minute, else as an age ('4d 14h' for a replayed broadcast)."""
+    if ms is None:
+        return None
+    return f"{ms / 1000:.2f} s" if ms < 60_000 else age_text(ms / 1000)
 
 
 def alert_model(entry: AlertEntry) -> Alert:
@@ -357,7 +364,3 @@ def rule_quality(view: LogView, since: date, until: date) -> dict[str, list[Rule
     for (_, mode), row in sorted(table.items()):
         out.setdefault(mode, []).append(row)
     return out
-
-
-def reviewed_at(review: dict[str, Any]) -> datetime:
-    return parse_time(review["reviewed_at"])

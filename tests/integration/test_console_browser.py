@@ -5,8 +5,6 @@ the reviews topic, `audit verify` and the statement-of-reasons preview all show 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path

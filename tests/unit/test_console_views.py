@@ -164,3 +164,8 @@ def test_rule_excerpt_is_the_rule_s_own_lines_from_its_file() -> None:
     assert excerpt.text.splitlines()[0] == lines[excerpt.first_line - 1]
     assert "fx-election-fraud" not in excerpt.text and "no_alert" in excerpt.text
     assert rule_excerpt([RULES], "no-such-rule") is None
+
+
+def test_latency_reads_in_seconds_live_and_as_an_age_for_a_replay() -> None:
+    assert views.latency_text(840.0) == "0.84 s" and views.latency_text(None) is None
+    assert views.latency_text(397_334_540.0) == "4d 14h"
