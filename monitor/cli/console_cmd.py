@@ -17,17 +17,21 @@ log = logging.getLogger(__name__)
 
 
 @click.group(invoke_without_command=True)
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="YAML settings file (as `cct-monitor --config`; given here it wins over that one).")
 @setting_option("--log", "log_path", setting="audit.path", help="Decision-log directory (alerts in, reviews out).")
 @setting_option("--decisions", setting="console.decisions_path", help="The monitor's decision JSONL (transcript context, timelines).")
 @setting_option("--users", setting="console.users_file", type=click.Path(path_type=Path), help="Accounts file.")
 @setting_option("--host", setting="console.host", help="Address to listen on.")
-@setting_option("--port", setting="console.port", type=int, help="Port to listen on (0: any free port).")
+@setting_option("--port", setting="console.port", type=int, help="Port to listen on.")
 @setting_option("--url", setting="console.url", help="Public base URL (behind TLS: https://…; turns on Secure cookies).")
 @setting_option("--rules", setting="rules.paths", multiple=True, type=click.Path(path_type=Path), help="Rule files shown as excerpts.")
 @setting_option("--metrics-port", setting="console.metrics_port", type=int, help="Port of the console's /metrics.")
 @click.pass_context
-def console(ctx: click.Context, **_flags: object) -> None:
+def console(ctx: click.Context, config_path: Path | None, **_flags: object) -> None:
     """Serve the reviewer console (see docs/console.md)."""
+    if config_path is not None:
+        ctx.find_root().obj["config_path"] = config_path
     if ctx.invoked_subcommand is not None:
         return
     serve(settings_from_context(ctx))

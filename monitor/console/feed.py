@@ -55,10 +55,14 @@ class Feed:
 
 async def tail(refresh: Callable[[], bool], feed: Feed, interval_s: float) -> None:
     """Refresh the stores every `interval_s`; publish when something changed. Runs until cancelled."""
+    last_error = None
     while True:
         try:
             if refresh():
                 feed.publish()
-        except Exception:  # a damaged log line must not stop the console; verify will name it
-            log.exception("refreshing the decision log failed")
+            last_error = None
+        except Exception as exc:  # a damaged log line must not stop the console; verify will name it
+            if str(exc) != last_error:
+                log.error("refreshing the decision log failed (retrying): %s", exc)
+            last_error = str(exc)
         await asyncio.sleep(interval_s)

@@ -193,3 +193,33 @@ def test_a_removed_account_loses_its_session_at_once(tmp_path: Path, log_with_al
     users = settings.console.users_file
     users.write_text(users.read_text(encoding="utf-8").replace("name: alice", "name: alice2"), encoding="utf-8")
     assert client.get("/").status_code == 303
+
+
+def test_users_add_writes_an_owner_only_file_with_an_argon2_hash(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.console.accounts import Accounts
+
+    path = tmp_path / "users.yaml"
+    run = lambda *args, stdin: CliRunner().invoke(cli, ["console", "users", "add", *args, "--file", str(path),  # noqa: E731
+                                                        "--password-stdin"], input=stdin)
+    assert run("alice", "--role", "reviewer", stdin=PASSWORD + "\n").exit_code == 0
+    assert run("bob", "--role", "auditor", stdin="short\n").exit_code != 0  # under 12 characters
+    assert run("alice", "--role", "admin", stdin=PASSWORD + "x\n").exit_code == 0  # replaces alice
+    assert path.stat().st_mode & 0o077 == 0 and PASSWORD not in path.read_text(encoding="utf-8")
+    accounts = Accounts(path)
+    assert [(a.name, a.role) for a in accounts.all()] == [("alice", "admin")]
+    assert accounts.verify("alice", PASSWORD + "x") is not None and accounts.verify("alice", PASSWORD) is None
+
+
+def test_a_bad_accounts_file_is_named_with_the_reason(tmp_path: Path) -> None:
+    from monitor.console.accounts import AccountsError, read_accounts
+
+    path = tmp_path / "users.yaml"
+    for text, expected in (("users:\n  - {name: alice, role: boss}\n", "users.0.role"),
+                           ("users:\n  - {name: alice\n", f"{path}:"),
+                           ("users:\n  - {name: a, role: admin}\n  - {name: a, role: auditor}\n", "repeated: a")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(AccountsError, match=re.escape(expected)):
+            read_accounts(path)
