@@ -101,5 +101,6 @@ def chromium(profile_dir: Path | None = None) -> Any:
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile_dir or tempfile.mkdtemp(prefix='cct-chromium-')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # so a test can read CSP reports and JS errors
     service = Service(executable_path=binary("chromedriver"))
     return webdriver.Chrome(options=options, service=service)

@@ -134,6 +134,9 @@ def test_reviewer_confirms_a_live_alert_in_the_browser(kafka_bootstrap: str, uni
         _wait_css(driver, "svg.timeline")
         driver.save_screenshot(str(ARTIFACTS / "console-broadcast.png"))
 
+        problems = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert problems == [], problems  # no CSP violation, no script error on any page
+
         logged = {r["alert_id"]: r for r in _reviews(log_dir)}
         assert logged[fraud_id]["reviewer"] == "alice" and logged[fraud_id]["outcome"] == "confirmed"
         assert logged[fraud_id]["note"] == "caller asserts the count is stolen; no source"

@@ -12,6 +12,12 @@
     evt.detail.headers["X-CSRF-Token"] = csrfToken();
   });
 
+  document.addEventListener("htmx:responseError", function (evt) {
+    if (evt.detail.xhr.status === 401) {  // the session ended: log in again, then come back here
+      window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+    }
+  });
+
   function liveQueue() {
     var status = document.getElementById("live-status");
     var target = document.getElementById("queue");
@@ -21,7 +27,9 @@
     var source = new EventSource("/events");
     var shown = null;
     source.addEventListener("open", function () { state.textContent = "on"; });
-    source.addEventListener("error", function () { state.textContent = "reconnecting…"; });
+    source.addEventListener("error", function () {
+      state.textContent = source.readyState === EventSource.CLOSED ? "off (reload the page)" : "reconnecting…";
+    });
     source.addEventListener("queue", function (evt) {
       var data = JSON.parse(evt.data);
       state.textContent = "on · " + data.open + " open";
