@@ -8,51 +8,20 @@ import re
 from pathlib import Path
 
 import pytest
-from console_fixtures import three_alerts, utc_now, write_alerts
+from console_fixtures import (
+    PASSWORD, client_for as _client, csrf_of as _csrf, log_in as _login, page_token as _page_token,
+    settings_for as _settings, three_alerts, utc_now, write_alerts,
+)
 from prometheus_client import CollectorRegistry, generate_latest
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from monitor.audit.read import iter_records
-from monitor.console.accounts import Account, hash_password, write_account
-from monitor.console.app import build_console, create_app
-from monitor.settings import Settings
-
-PASSWORD = "correct horse battery staple"
-HASH = hash_password(PASSWORD)
-
-
-def _settings(tmp_path: Path, **console: object) -> Settings:
-    users = tmp_path / "users.yaml"
-    if not users.exists():
-        for name, role in (("alice", "reviewer"), ("sam", "auditor"), ("root", "admin")):
-            write_account(users, Account(name=name, role=role, password_hash=HASH))
-    return Settings(audit={"path": str(tmp_path / "log")}, metrics={"enabled": False},
-                    console={"users_file": str(users), "publish_reviews": False, "session_secret": "k" * 48, **console})
-
 
 @pytest.fixture
 def log_with_alerts(tmp_path: Path) -> list[str]:
     alerts = three_alerts(utc_now())
     write_alerts(tmp_path / "log", alerts)
     return [a.alert_id for a in alerts]
-
-
-def _client(settings: Settings, registry: CollectorRegistry | None = None) -> TestClient:
-    return TestClient(create_app(build_console(settings, registry)), follow_redirects=False)
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def _login(client: TestClient, name: str, password: str = PASSWORD) -> int:
-    token = _csrf(client)
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": token, "next": "/"}).status_code
-
-
-def _page_token(client: TestClient, path: str = "/") -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get(path).text).group(1)
 
 
 def _reviews(tmp_path: Path) -> list[dict]:
