@@ -60,6 +60,15 @@ class Authenticator:
         account = self.accounts.get(name)
         return User(account.name, account.role, "session") if account is not None else None
 
+    def client_address(self, request: Request) -> str:
+        """The client's address for rate limiting: behind a trusted proxy, the last hop of X-Forwarded-For
+        (so one user's failures do not lock out everyone behind the same proxy); else the peer address."""
+        peer = request.client.host if request.client is not None else "unknown"
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if peer in self.settings.trusted_proxies and forwarded.strip():
+            return forwarded.split(",")[-1].strip()[:64]
+        return peer
+
     @staticmethod
     def log_in(request: Request, account: Account) -> None:
         request.session.clear()

@@ -125,7 +125,7 @@ async def login(request: Request) -> Response:
     target = _next_path(str(form.get("next") or ""))
     if not await csrf.valid(request):
         return _render(request, None, "login.html", status_code=403, next=target, failed="Your login form expired; try again.")
-    addr = request.client.host if request.client else "unknown"
+    addr = console.auth.client_address(request)
     keys = (f"user:{name.lower()}", f"addr:{addr}")
     wait = console.throttle.retry_after(*keys)
     if wait > 0:

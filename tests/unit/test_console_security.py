@@ -112,6 +112,21 @@ def test_login_is_throttled_per_user_and_per_address(tmp_path: Path, log_with_al
     assert client.get("/").status_code == 303
 
 
+def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled_not_the_proxy(
+        tmp_path: Path, log_with_alerts: list[str]) -> None:
+    client = _client(_settings(tmp_path, login_max_failures=2, trusted_proxies=["testclient"]))
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(2):
+        token = _csrf(client)
+        client.post("/login", headers=attacker, data={"username": "x", "password": "nope", "csrf_token": token})
+    token = _csrf(client)
+    assert client.post("/login", headers=attacker, data={"username": "root", "password": PASSWORD, "csrf_token": token}).status_code == 429
+    token = _csrf(client)
+    resp = client.post("/login", headers={"X-Forwarded-For": "198.51.100.4"},
+                       data={"username": "root", "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 303  # another client behind the same proxy still logs in
+
+
 def test_unknown_users_and_wrong_passwords_get_the_same_answer(tmp_path: Path, log_with_alerts: list[str]) -> None:
     client = _client(_settings(tmp_path))
     a = client.post("/login", data={"username": "nobody", "password": PASSWORD, "csrf_token": _csrf(client)})
