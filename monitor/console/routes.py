@@ -236,7 +236,7 @@ async def alert_page(request: Request, user: User) -> Response:
         excerpt=rule_excerpt(console.settings.rules.paths, alert["rule"]["id"]), history=views.review_history(entry),
         state=views.state_of(entry), sor=sor_preview(console.live.view, entry), outcomes=OUTCOMES,
         outcome_words=OUTCOME_WORDS, outcome_keys=OUTCOME_KEYS, repeats=len(entry.repeats),
-        latency=views.latency_text(alert.get("latency_ms")),
+        latency=views.latency_text(alert.get("latency_ms")), version=console.live.version,
     )
 
 

@@ -130,6 +130,14 @@ def test_reviewer_confirms_a_live_alert_in_the_browser(kafka_bootstrap: str, uni
         driver.find_element(By.TAG_NAME, "body").send_keys("f")
         wait_until(lambda: "false positive by alice" in driver.find_element(By.ID, "review-history").text, 30,
                    "the shortcut's review")
+        # a decision taken elsewhere (the CLI, on the same log) shows up on the open page without a reload
+        driver.execute_script("window.__sameDocument = 'still';")
+        cli_review = run_cli(tmp_path, kafka_bootstrap, "review", threat_id, "--outcome", "needs_escalation",
+                             "--reviewer", "lead-7", "--log", str(log_dir))
+        assert cli_review.returncode == 0, cli_review.stderr
+        wait_until(lambda: "needs escalation by lead-7" in driver.find_element(By.ID, "review-history").text, 60,
+                   "the CLI's review on the open alert page")
+        assert driver.execute_script("return window.__sameDocument;") == "still"
         driver.get(f"{console.url}/broadcasts/{BROADCAST}")
         _wait_css(driver, "svg.timeline")
         driver.save_screenshot(str(ARTIFACTS / "console-broadcast.png"))
@@ -137,14 +145,15 @@ def test_reviewer_confirms_a_live_alert_in_the_browser(kafka_bootstrap: str, uni
         problems = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
         assert problems == [], problems  # no CSP violation, no script error on any page
 
-        logged = {r["alert_id"]: r for r in _reviews(log_dir)}
-        assert logged[fraud_id]["reviewer"] == "alice" and logged[fraud_id]["outcome"] == "confirmed"
+        reviews = _reviews(log_dir)
+        assert [(r["alert_id"], r["outcome"], r["reviewer"], r["channel"]) for r in reviews] == [
+            (fraud_id, "confirmed", "alice", "console"), (threat_id, "false_positive", "alice", "console"),
+            (threat_id, "needs_escalation", "lead-7", "cli")]
+        logged = {r["alert_id"]: r for r in reviews if r["channel"] == "console"}
         assert logged[fraud_id]["note"] == "caller asserts the count is stolen; no source"
-        assert logged[fraud_id]["channel"] == "console"
-        assert logged[threat_id]["outcome"] == "false_positive" and logged[threat_id]["reviewer"] == "alice"
         verified = run_cli(tmp_path, kafka_bootstrap, "audit", "verify", str(log_dir))
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        published = [json.loads(r.value) for r in read_topic(kafka_bootstrap, reviews_topic, 2)]
+        published = [json.loads(r.value) for r in read_topic(kafka_bootstrap, reviews_topic, 2)]  # the console's two
         assert {(m["alert_id"], m["outcome"], m["reviewer"]) for m in published} == {
             (fraud_id, "confirmed", "alice"), (threat_id, "false_positive", "alice")}
         assert published[0]["ts"] == logged[published[0]["alert_id"]]["reviewed_at"]

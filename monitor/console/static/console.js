@@ -18,30 +18,41 @@
     }
   });
 
-  function liveQueue() {
+  // One event stream per page: the queue re-fetches its rows, an alert page its review history.
+  function liveUpdates() {
+    var queue = document.getElementById("queue");
     var status = document.getElementById("live-status");
-    var target = document.getElementById("queue");
-    if (!status || !target || !window.EventSource) { return; }
+    var history = document.querySelector("[data-live-history]");
+    if (!window.EventSource || !(queue && status) && !history) { return; }
     var state = document.getElementById("live-state");
-    var url = status.getAttribute("data-rows-url");
-    var source = new EventSource("/events");
     var shown = null;
-    source.addEventListener("open", function () { state.textContent = "on"; });
+    function refresh() {
+      if (queue) {
+        window.htmx.ajax("GET", status.getAttribute("data-rows-url"), { target: "#queue", swap: "innerHTML" });
+      } else {
+        window.htmx.ajax("GET", window.location.pathname, { target: "#review-history", select: "#review-history", swap: "outerHTML" });
+      }
+    }
+    var source = new EventSource("/events");
+    source.addEventListener("open", function () { if (state) { state.textContent = "on"; } });
     source.addEventListener("error", function () {
-      state.textContent = source.readyState === EventSource.CLOSED ? "off (reload the page)" : "reconnecting…";
+      if (state) { state.textContent = source.readyState === EventSource.CLOSED ? "off (reload the page)" : "reconnecting…"; }
     });
     source.addEventListener("queue", function (evt) {
       var data = JSON.parse(evt.data);
-      state.textContent = "on · " + data.open + " open";
-      if (shown !== null && shown === data.version) { return; }
-      var current = target.querySelector(".queue");
-      if (shown === null && current && String(data.version) === current.getAttribute("data-version")) {
-        shown = data.version;
+      if (state) { state.textContent = "on · " + data.open + " open"; }
+      var rendered = document.querySelector("[data-version]");
+      if (shown === null && rendered && String(data.version) === rendered.getAttribute("data-version")) {
+        shown = data.version;  // the page is already as new as the feed
         return;
       }
+      if (shown === data.version) { return; }
       shown = data.version;
-      window.htmx.ajax("GET", url, { target: "#queue", swap: "innerHTML" });
+      refresh();
     });
+    if (queue) {  // keep the ages current between events
+      window.setInterval(function () { if (!document.hidden) { refresh(); } }, 30000);
+    }
   }
 
   function shortcuts() {
@@ -71,7 +82,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    liveQueue();
+    liveUpdates();
     shortcuts();
   });
 })();
