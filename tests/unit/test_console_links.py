@@ -36,3 +36,12 @@ def test_no_console_url_no_link() -> None:
     assert "open alert" not in json.dumps(channels["webhook"].payload(alert))
     body = am_alert(alert, 300, channels["alertmanager"].generator_url)
     assert "generatorURL" not in body and "link" not in body["annotations"]
+
+
+def test_console_list_settings_read_the_same_from_the_environment(monkeypatch) -> None:
+    from monitor.settings import load_settings
+
+    monkeypatch.setenv("CCT_CONSOLE__TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2")
+    assert load_settings().console.trusted_proxies == ["10.0.0.1", "10.0.0.2"]
+    monkeypatch.setenv("CCT_CONSOLE__TRUSTED_PROXIES", '["::1"]')
+    assert load_settings().console.trusted_proxies == ["::1"]
