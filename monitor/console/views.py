@@ -118,12 +118,17 @@ def queue_row(entry: AlertEntry, now: datetime) -> QueueRow:
     )
 
 
+def _rank(severity: str) -> int:
+    """A severity's place in SEVERITIES (an unknown one ranks highest: it is never filtered away)."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
 def _keep(entry: AlertEntry, f: QueueFilters) -> bool:
     alert = entry.alert
     state = state_of(entry)
     if f.state == "open" and state not in OPEN_STATES or f.state == "reviewed" and state in ("open",):
         return False
-    if f.severity and SEVERITIES.index(alert["rule"]["severity"]) < SEVERITIES.index(f.severity):
+    if f.severity and _rank(alert["rule"]["severity"]) < SEVERITIES.index(f.severity):
         return False
     if f.rule and f.rule != alert["rule"]["id"]:
         return False
@@ -150,7 +155,8 @@ def open_depth(view: LogView) -> dict[str, int]:
     depth = dict.fromkeys(SEVERITIES, 0)
     for entry in view.alerts.values():
         if state_of(entry) in OPEN_STATES:
-            depth[entry.alert["rule"]["severity"]] += 1
+            severity = entry.alert["rule"]["severity"]
+            depth[severity] = depth.get(severity, 0) + 1
     return depth
 
 
