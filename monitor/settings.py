@@ -194,6 +194,49 @@ class AuditSettings(_Section):
     review_precision_period_s: float = Field(default=7 * 86400.0, gt=0, description="sliding period of the per-rule precision gauge")
 
 
+class ConsoleSettings(_Section):
+    """The reviewer console (`cct-monitor console`, docs/console.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8470, ge=0, le=65535)
+    url: str | None = Field(
+        default=None, description="public base URL, e.g. https://review.example.org; alert links point here when set"
+    )
+    users_file: Path | None = Field(default=None, description="YAML accounts file (`cct-monitor console users add`)")
+    session_secret: SecretStr | None = Field(default=None, description="key that signs session cookies")
+    session_secret_file: Path | None = Field(default=None, description="file holding the session key")
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    secure_cookies: bool | None = Field(default=None, description="Secure cookie flag; default: on when url is https")
+    trusted_header: str | None = Field(
+        default=None, description="identity header set by an OIDC reverse proxy (e.g. X-Forwarded-User); off by default"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"], description="peer addresses whose trusted_header is believed"
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins per user or address before a lockout")
+    login_window_s: float = Field(default=300.0, gt=0, description="sliding window (and lockout) of the login limit")
+    decisions_path: str | None = Field(
+        default=None, description="the monitor's per-chunk decision JSONL (transcript context, timelines); "
+        "default: output.decisions_path when it names a file"
+    )
+    context_chunks: int = Field(default=3, ge=0, le=50, description="chunks shown before and after the evidence")
+    publish_reviews: bool = Field(default=True, description="also publish each review on kafka.reviews_topic")
+    metrics_port: int | None = Field(default=9465, ge=0, le=65535, description="port of the console's /metrics (None: off)")
+    refresh_interval_s: float = Field(default=0.5, gt=0, description="how often the decision log is tailed")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
+
+    def alert_link(self) -> str | None:
+        """The console's alert URL template ({alert_id}, {broadcast_id}), or None without a console URL."""
+        return f"{self.url.rstrip('/')}/alerts/{{alert_id}}" if self.url else None
+
+
 class Settings(BaseSettings):
     """All settings of one monitor process."""
 
@@ -210,6 +253,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -85,6 +85,7 @@ class Decision:
             "end_ms": chunk.end_ms,
             "speaker": chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
             "text": chunk.text,
+            "audience": chunk.audience.model_dump(exclude_none=True) if chunk.audience else None,
             "scores": {k: round(v, 6) for k, v in self.item.scores.items()},
             "model": {"name": self.model.name, "sha256": self.model.sha256} if self.model else None,
             "ruleset": self.ruleset,

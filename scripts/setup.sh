@@ -2,7 +2,8 @@
 # Create (or reuse) the project's virtual environment and install cct-tracking into it.
 #
 #   scripts/setup.sh            Python deps only (what the demo needs)
-#   scripts/setup.sh --test     also the test tools: Kafka jars (Maven Central), Prometheus and Alertmanager (Debian)
+#   scripts/setup.sh --test     also the test tools: Kafka jars (Maven Central), Prometheus and Alertmanager, and
+#                               Chromium with its driver for the console's browser test (Debian)
 #
 # The venv lives outside the repo (default ~/.cache/cct-tracking/venv, override with CCT_VENV) and pip's own
 # cache is kept, so torch (about 3 GB with its CUDA packages from PyPI) is downloaded once per machine.
@@ -41,6 +42,12 @@ if [ "${1:-}" = "--test" ]; then
     echo "installing prometheus and prometheus-alertmanager from Debian" >&2
     $sudo apt-get update -q >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q prometheus prometheus-alertmanager >&2
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "installing chromium and chromium-driver from Debian (the console's browser test)" >&2
+    $sudo apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium chromium-driver >&2
   fi
   # The Debian packages start their own daemons; the tests start private instances on free ports instead.
   if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then

@@ -8,7 +8,7 @@ lists the later ones as repeats; the latest review of an alert is its outcome.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -95,15 +95,17 @@ def parse_time(value: str) -> datetime:
 class LogView:
     """An in-memory index of a decision log."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, records: Iterable[Located] | None = None) -> None:
+        """Index every record of `path`, or only `records` when given (a live tail adds the rest with `add`)."""
         self.path = Path(path)
         self.alerts: dict[str, AlertEntry] = {}
         self.components: list[Located] = []
         self.submitted_puids: dict[str, str | None] = {}
-        for loc in iter_records(self.path):
-            self._add(loc)
+        for loc in iter_records(self.path) if records is None else records:
+            self.add(loc)
 
-    def _add(self, loc: Located) -> None:
+    def add(self, loc: Located) -> None:
+        """Index one more record (records come in chain order)."""
         rec = loc.record
         rtype, body = rec["type"], rec["body"]
         if rtype == "alert":

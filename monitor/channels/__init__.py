@@ -37,16 +37,17 @@ def build_channel(spec: AlertChannelSettings, settings: Settings) -> Channel:
         return ConsoleChannel(config)
     if not spec.url:
         raise ValueError(f"alert channel {config.name}: 'url' is required for a {spec.type} channel")
+    link = spec.link or settings.console.alert_link()  # the reviewer console's alert page when it has a URL
     if spec.type == "webhook":
         from monitor.channels.webhook import WebhookChannel
 
         secret = spec.secret.get_secret_value() if spec.secret else None
         if secret is None and spec.secret_file is not None:
             secret = spec.secret_file.read_text(encoding="utf-8").strip()
-        return WebhookChannel(config, spec.url, secret, spec.slack, spec.link, spec.timeout_s)
+        return WebhookChannel(config, spec.url, secret, spec.slack, link, spec.timeout_s)
     from monitor.channels.alertmanager import AlertmanagerChannel
 
-    return AlertmanagerChannel(config, spec.url, settings.alerts.cooldown_s, spec.timeout_s, spec.link)
+    return AlertmanagerChannel(config, spec.url, settings.alerts.cooldown_s, spec.timeout_s, link)
 
 
 def channels_from_settings(settings: Settings, source_kind: str) -> list[Channel]:

@@ -58,7 +58,9 @@ def am_alert(alert: Alert, default_cooldown_s: float, generator_url: str | None 
         "endsAt": _fmt(start + timedelta(seconds=float(cooldown))),
     }
     if generator_url:
-        body["generatorURL"] = generator_url.format(alert_id=alert.alert_id, broadcast_id=alert.broadcast_id)
+        link = generator_url.format(alert_id=alert.alert_id, broadcast_id=alert.broadcast_id)
+        body["generatorURL"] = link
+        body["annotations"]["link"] = link
     return body
 
 
