@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.alert import Alert
+from monitor.rules_engine.leaves import leaf_of
 
 
 def broadcast_time(ms: int | None) -> str:
@@ -48,22 +49,11 @@ def scores(alert: Alert) -> str:
     return " ".join(out) or "-"
 
 
-OPS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "ne": "≠"}
-
-
 def _condition(entry: dict[str, Any]) -> str | None:
     """One matched leaf or checked exception in words; None for an entry with nothing to say."""
-    op = next((k for k in entry if k in OPS or k in ("in", "not_in", "exists", "contains")), None)
-    cmp = f" {OPS.get(op, op)} {entry[op]}" if op else ""
-    if "label" in entry:
-        score = entry.get("score")
-        return f"label {entry['label']}={score:.2f}{cmp}" if isinstance(score, float) else f"label {entry['label']}{cmp}"
-    if "keywords" in entry:
-        return f"keywords '{entry['keywords']}' in {entry.get('scope', 'text')}: {', '.join(map(str, entry.get('terms') or []))}"
-    if "regex" in entry:
-        return f"regex /{entry['regex']}/ in {entry.get('scope', 'text')}: “{entry.get('match')}”"
-    if "field" in entry:
-        return f"field {entry['field']}={entry.get('value')!r}{cmp}"
+    leaf = leaf_of(entry)
+    if leaf is not None:
+        return leaf.describe(entry)
     if "not" in entry:
         inner = _condition(entry["not"]) if isinstance(entry["not"], dict) else None
         return f"not ({inner or 'condition'}): it did not hold"

@@ -26,10 +26,11 @@ from typing import Any
 
 from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, make_alert_id
 from monitor.contracts import TranscriptChunk, speech_time_ms
-from monitor.rules_engine.compile import ChunkView, CompiledRule, compile_rule_sets, label_thresholds, matched_leaves
+from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves
 from monitor.rules_engine.hashing import combined_sha256
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.metrics import RuleMetrics
+from monitor.rules_engine.view import ChunkView
 from monitor.stages import Decision, ModelInfo, WorkItem
 
 EVIDENCE_SEPARATOR = " … "

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import re2
 import yaml
 from pydantic import ValidationError
 
 from monitor.contracts import InvalidChunk, chunk_from_obj
 from monitor.rules_engine.hashing import rule_body_sha256, rule_sha256, ruleset_sha256
-from monitor.rules_engine.model import DEFAULT_LABELS, FIELDS, RuleSet
+from monitor.rules_engine.leaves import LEAF_TYPES, CheckContext
+from monitor.rules_engine.leaves.base import Loc
+from monitor.rules_engine.leaves.field import FIELDS
+from monitor.rules_engine.model import CONDITION_KEYS, DEFAULT_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
 TEST_CHUNK_FIELDS = frozenset(FIELDS) | {"start_ms", "end_ms", "ts"}
-Loc = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -193,7 +194,7 @@ def _schema_problems(exc: ValidationError, data: Any, lines: LineMap, file: str)
 def _conditions(node: Any, loc: Loc) -> Iterable[tuple[Loc, dict[str, Any]]]:
     """Every condition leaf or branch in a raw rule, with its path."""
     if isinstance(node, dict):
-        if any(k in node for k in ("label", "keywords", "regex", "field", "all", "any", "not")):
+        if any(k in node for k in CONDITION_KEYS):
             yield loc, node
         for key, value in node.items():
             if key != "tests":
@@ -201,14 +202,6 @@ def _conditions(node: Any, loc: Loc) -> Iterable[tuple[Loc, dict[str, Any]]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _conditions(value, (*loc, i))
-
-
-def compile_regex(pattern: str, case_sensitive: bool = False) -> re2._Regexp:
-    """Compile an RE2 pattern; raises re2.error when invalid."""
-    options = re2.Options()
-    options.log_errors = False
-    options.case_sensitive = case_sensitive
-    return re2.compile(pattern, options)
 
 
 def rule_test_chunk(text: str, fields: dict[str, Any], seq: int) -> dict[str, Any]:
@@ -230,21 +223,13 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
     def add(loc: Loc, reason: str) -> None:
         problems.append(Problem(file, lines.line(loc), f"{_where(data, loc)}: {reason}"))
 
-    defined = set(ruleset.keyword_lists)
+    ctx = CheckContext(labels, set(ruleset.keyword_lists))
     for i, rule in enumerate(data.get("rules", [])):
         for loc, node in _conditions(rule, ("rules", i)):
-            if "label" in node and node["label"] not in labels:
-                add((*loc, "label"), f"unknown label '{node['label']}' (known: {', '.join(labels)})")
-            ref = node.get("keywords")
-            if isinstance(ref, dict) and ref.get("list") not in defined:
-                add((*loc, "keywords", "list"), f"undefined keyword list '{ref.get('list')}'")
-            spec = node.get("regex")
-            if isinstance(spec, dict) and isinstance(spec.get("pattern"), str):
-                try:
-                    compile_regex(spec["pattern"], bool(spec.get("case_sensitive", False)))
-                except re2.error as exc:
-                    detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-                    add((*loc, "regex", "pattern"), f"invalid regex: {detail}")
+            for key, leaf in LEAF_TYPES.items():
+                if key in node:
+                    for sub, reason in leaf.check(node, ctx):
+                        add((*loc, *sub), reason)
         for t, test in enumerate(ruleset.rules[i].tests):
             chunks = [(c, ("window", w)) for w, c in enumerate(test.window)]
             for n, (chunk, sub) in enumerate([*chunks, (test, ())]):
