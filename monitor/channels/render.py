@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.alert import Alert
+from monitor.alert import Alert, factcheck_of_alert
 from monitor.rules_engine.leaves import leaf_of
 
 
@@ -104,6 +104,14 @@ def summary(alert: Alert) -> str:
     )
 
 
+def factcheck(alert: Alert) -> str | None:
+    """'rated false by Publisher: URL (narrative id, score)' for an alert repeating a known narrative."""
+    fc = factcheck_of_alert(alert)
+    if fc is None:
+        return None
+    return f"rated {fc.rating} by {fc.publisher}: {fc.url} (narrative {fc.narrative_id}, score {fc.score:.2f})"
+
+
 def _latest(alert: Alert) -> list[str]:
     """For a folded repeat: the latest evidence and when it was said."""
     extra = alert.model_extra or {}
@@ -127,6 +135,7 @@ def console_text(alert: Alert) -> str:
         *_latest(alert),
         f"  scores    {scores(alert)}",
         "  why       " + "\n            ".join(why(alert)),
+        *([f"  factcheck {checked}"] if (checked := factcheck(alert)) else []),
         f"  reach     {reach(alert)}",
         f"  action    {action(alert)}",
         f"  alert     {alert.alert_id} detected {alert.detected_at}"

@@ -131,6 +131,15 @@ def _read_by(conds: Sequence[Any]) -> tuple[set[str], set[str]]:
     return labels, narratives
 
 
+def narrative_keys(sets: Sequence[LoadedRuleSet]) -> set[str]:
+    """The narrative sets (`set` or `set@context`) the rules of `sets` read."""
+    keys: set[str] = set()
+    for loaded in sets:
+        for rule in loaded.ruleset.rules:
+            keys |= _read_by([rule.when, *(e.when for e in rule.unless), *(e.when for e in rule.escalate)])[1]
+    return keys
+
+
 def compile_rule(rule: Rule, loaded: LoadedRuleSet, ctx: CompileContext) -> CompiledRule:
     """Compile one rule of a loaded set."""
     labels, narratives = _read_by([rule.when, *(e.when for e in rule.unless), *(e.when for e in rule.escalate)])

@@ -7,12 +7,10 @@ the registered leaf types (`monitor.rules_engine.leaves`: label, keywords, regex
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
     Discriminator,
     Field,
@@ -26,12 +24,10 @@ from monitor.alert import SEVERITIES
 from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.leaves.base import NAME_PATTERN, Score, Strict, Text
 from monitor.rules_engine.leaves.field import FIELDS
+from monitor.semver import ID_PATTERN, SemVer
 
 DEFAULT_LABELS: tuple[str, ...] = ("claim", "election", "health", "threat", "hate")
 
-SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
-ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,79}$"
-_SEMVER_RE = re.compile(SEMVER_PATTERN)
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 assert tuple(Severity.__args__) == SEVERITIES  # type: ignore[attr-defined]
@@ -52,14 +48,6 @@ def _article(value: str) -> str:
     return value
 
 
-def _semver(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and not _SEMVER_RE.match(value):
-        raise ValueError(f"version '{value}' is not semantic versioning (MAJOR.MINOR.PATCH, e.g. 1.0.0)")
-    return value
-
-
 def _jurisdiction(value: str) -> str:
     if value != "EU" and value not in dsa.TERRITORIAL_SCOPE:
         raise ValueError(f"unknown jurisdiction '{value}' (use 'EU' or a territorial_scope code)")
@@ -72,7 +60,6 @@ DecisionGround = Annotated[str, *_member_of("DSA decision ground", dsa.DECISION_
 Visibility = Annotated[str, *_member_of("DSA decision_visibility", dsa.DECISION_VISIBILITY)]
 Article = Annotated[str, AfterValidator(_article), WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\(\d{1,2}\))?(\([a-z]\))?$"})]
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
-SemVer = Annotated[str, BeforeValidator(_semver), WithJsonSchema({"type": "string", "pattern": SEMVER_PATTERN})]
 
 
 # ---- conditions ---------------------------------------------------------------------------------

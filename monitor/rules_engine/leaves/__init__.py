@@ -13,9 +13,10 @@ from monitor.rules_engine.leaves.base import CheckContext, CompileContext, LeafT
 from monitor.rules_engine.leaves.field import Field_
 from monitor.rules_engine.leaves.keywords import Keywords
 from monitor.rules_engine.leaves.label import Label
+from monitor.rules_engine.leaves.narrative import NarrativeLeafType
 from monitor.rules_engine.leaves.regex import Regex
 
-LEAF_TYPES: dict[str, LeafType] = {t.key: t for t in (Label(), Keywords(), Regex(), Field_())}
+LEAF_TYPES: dict[str, LeafType] = {t.key: t for t in (Label(), Keywords(), Regex(), Field_(), NarrativeLeafType())}
 
 
 def leaf_of(trace_or_node: dict[str, Any]) -> LeafType | None:
