@@ -169,6 +169,7 @@ class RuleTest(Strict):
     fields: dict[str, Any] = Field(default_factory=dict)
     window: list[WindowChunk | str] = Field(default_factory=list)
     expect: Literal["alert", "no_alert"]
+    narrative: str | None = Field(default=None, description="with expect: alert, the known narrative the firing must match")
 
 
 class Rule(Strict):
