@@ -62,11 +62,13 @@ def schema(output: Path | None) -> None:
 @click.option("--owner", default="trust-and-safety", show_default=True)
 @click.option("--version", "version", default="1.0.0", show_default=True)
 @click.option("--base-url", default=None, help="Resolve relative fact-check URLs of verified claims against this URL.")
+@click.option("--rating-if-missing", default=None,
+              help="Rating for verified claims that carry none (e.g. 'false' for a list of debunked claims).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the set here [default: stdout].")
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, set_id: str, title: str | None, owner: str,
-            version: str, base_url: str | None, output: Path | None) -> None:
+            version: str, base_url: str | None, rating_if_missing: str | None, output: Path | None) -> None:
     """Turn ClaimReview JSON-LD, fact-check API JSON or verified-claims CSV/JSONL into a narrative set.
 
     Records that cannot be imported are reported on stderr as file:line: reason and skipped.
@@ -75,7 +77,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, set_id: str, 
 
     from monitor.narratives.importers import as_set, import_files, set_yaml
 
-    result = import_files(list(files), fmt, base_url)
+    result = import_files(list(files), fmt, base_url, rating_if_missing)
     for problem in result.problems:
         click.echo(f"skipped {problem}", err=True)
     if not result.narratives:

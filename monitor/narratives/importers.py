@@ -122,7 +122,7 @@ class ImportResult:
 
 
 def make_narrative(claim: Any, url: Any, textual_rating: Any, publisher: Any = None, date: Any = None,
-                   language: Any = None, title: Any = None) -> Narrative | str:
+                   language: Any = None, title: Any = None, nid: str | None = None) -> Narrative | str:
     """A narrative from one fact-checked claim, or the reason it cannot be one."""
     if not isinstance(claim, str) or not claim.strip():
         return "no claim text"
@@ -140,7 +140,7 @@ def make_narrative(claim: Any, url: Any, textual_rating: Any, publisher: Any = N
     lang = _lang(language)
     try:
         return Narrative(
-            id=narrative_id(url, claim.strip()), claim=" ".join(claim.split()), rating=rating,
+            id=nid or narrative_id(url, claim.strip()), claim=" ".join(claim.split()), rating=rating,
             factcheck=FactCheck(url=url, publisher=name, date=_date(date), language=lang,
                                 title=title.strip() if isinstance(title, str) and title.strip() else None),
             languages=[lang] if lang else [],
@@ -250,8 +250,8 @@ def from_factcheck_api(text: str, file: str) -> ImportResult:
     return result
 
 
-def from_vclaims(text: str, file: str, base_url: str | None = None) -> ImportResult:
-    """Narratives from verified claims, CSV (header row) or JSONL."""
+def from_vclaims(text: str, file: str, base_url: str | None = None, default_rating: str | None = None) -> ImportResult:
+    """Narratives from verified claims, CSV (header row) or JSONL; `default_rating` for rows without one."""
     result = ImportResult()
     rows: list[tuple[int, Any]] = []
     if file.endswith(".csv"):
@@ -273,7 +273,10 @@ def from_vclaims(text: str, file: str, base_url: str | None = None) -> ImportRes
         url = claim.url
         if url and base_url and not url.startswith(("http://", "https://")):
             url = urljoin(base_url, url)
-        result.add(file, n, make_narrative(claim.claim, url, claim.rating, None, claim.date, None, claim.title))
+        rating = claim.rating or default_rating
+        nid = re.sub(r"[^a-z0-9._-]+", "-", claim.id.lower()).strip("-.")[:120]
+        result.add(file, n, make_narrative(claim.claim, url, rating, None, claim.date, None, claim.title,
+                                           nid if len(nid) >= 2 else None))
     return result
 
 
@@ -285,7 +288,8 @@ def detect_format(text: str, file: str) -> str:
     return "factcheck-api" if re.search(r'"claims"\s*:\s*\[', head) else "claimreview"
 
 
-def import_files(paths: list[Path], fmt: str = "auto", base_url: str | None = None) -> ImportResult:
+def import_files(paths: list[Path], fmt: str = "auto", base_url: str | None = None,
+                 default_rating: str | None = None) -> ImportResult:
     """Every narrative the files give, and every record skipped."""
     total = ImportResult()
     for path in paths:
@@ -300,13 +304,14 @@ def import_files(paths: list[Path], fmt: str = "auto", base_url: str | None = No
         elif kind == "factcheck-api":
             part = from_factcheck_api(text, str(path))
         else:
-            part = from_vclaims(text, str(path), base_url)
+            part = from_vclaims(text, str(path), base_url, default_rating)
         total.problems += part.problems
         for n in part.narratives:
             if any(m.id == n.id for m in total.narratives):
                 total.problems.append(Problem(str(path), 1, f"duplicate of narrative {n.id} (same URL and claim)"))
             else:
                 total.narratives.append(n)
+    total.problems.sort()
     return total
 
 
