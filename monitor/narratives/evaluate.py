@@ -145,7 +145,7 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None) -> t
     if "train" in mats:
         grid = [Fusion(w, k, 0.0) for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8) for k in (2.0, 4.0, 8.0, 16.0)]
         best = max(grid, key=lambda f: score("train", fused("train", f)).map5)
-        with_ctx = [replace(best, context_weight=c) for c in (0.0, 0.2, 0.35, 0.5)]
+        with_ctx = [replace(best, context_weight=c) for c in (0.0, 0.2, 0.35, 0.5, 0.65, 0.8)]
         best = max(with_ctx, key=lambda f: score("train", fused("train", f)).map5)
     rows = []
     for split in mats:
