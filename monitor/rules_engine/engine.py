@@ -4,7 +4,9 @@ For each chunk and each active rule: `when` must hold; every `unless` exception 
 holds suppresses the match, recorded in metrics); the match joins the rule's window for the broadcast
 (optionally per speaker) and the rule fires once the window holds `count` matches within `seconds`;
 escalations adjust the severity. Time is speech time (`end_ms`, else `start_ms`, else `ts`, else the
-time the chunk was received). Evaluation is deterministic: the same chunks in the same order give the
+time the chunk was received). Rules with `narrative` leaves read matches against the known-narrative
+sets beside the rule files (`narratives/`), computed once per batch before the rules run, and their
+alerts carry the matched fact-check. Evaluation is deterministic: the same chunks in the same order give the
 same firings and alert ids.
 
 Folded repeats: while an alert of a rule is open on a broadcast, a new firing within `cooldown` seconds
@@ -26,13 +28,13 @@ from typing import Any
 
 from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, make_alert_id
 from monitor.contracts import TranscriptChunk, speech_time_ms
-from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
-from monitor.rules_engine.hashing import combined_sha256
 from monitor.narratives.loader import LoadedNarrativeSet, load_sets_or_raise, narrative_dirs
 from monitor.narratives.matcher import NarrativeMatcher
+from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
+from monitor.rules_engine.hashing import combined_sha256
+from monitor.rules_engine.leaves.narrative import factcheck_of
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.metrics import RuleMetrics
-from monitor.rules_engine.leaves.narrative import factcheck_of
 from monitor.rules_engine.view import ChunkView
 from monitor.stages import Decision, ModelInfo, WorkItem
 
