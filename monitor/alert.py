@@ -53,6 +53,26 @@ class AlertModel(BaseModel):
     sha256: str
 
 
+class AlertFactCheck(BaseModel):
+    """The fact-check of the known narrative an alert repeats (optional `factcheck` of the alert)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    url: str
+    rating: str
+    publisher: str
+    narrative_id: str
+    score: float
+    set: str | None = None
+    set_version: str | None = None
+    set_sha256: str | None = None
+
+
+def factcheck_of_alert(alert: Alert) -> AlertFactCheck | None:
+    """The alert's `factcheck`, when a narrative rule raised it (carried as an additive field)."""
+    raw = (alert.model_extra or {}).get("factcheck")
+    return AlertFactCheck.model_validate(raw) if isinstance(raw, dict) else None
+
+
 class Alert(BaseModel):
     """One alert, readable on its own: who said what, when, which rule fired and why, what to do."""
 

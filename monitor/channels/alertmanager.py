@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from monitor.alert import Alert
+from monitor.alert import Alert, factcheck_of_alert
 from monitor.channels import render
 from monitor.channels.base import Channel, ChannelConfig, DeliveryError, Envelope
 
@@ -57,6 +57,9 @@ def am_alert(alert: Alert, default_cooldown_s: float, generator_url: str | None 
         "startsAt": _fmt(start),
         "endsAt": _fmt(start + timedelta(seconds=float(cooldown))),
     }
+    fc = factcheck_of_alert(alert)
+    if fc is not None:
+        body["annotations"].update({"factcheck_url": fc.url, "factcheck": render.factcheck(alert) or ""})
     if generator_url:
         link = generator_url.format(alert_id=alert.alert_id, broadcast_id=alert.broadcast_id)
         body["generatorURL"] = link

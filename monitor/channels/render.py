@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.alert import Alert
+from monitor.alert import Alert, factcheck_of_alert
+from monitor.rules_engine.leaves import leaf_of
 
 
 def broadcast_time(ms: int | None) -> str:
@@ -48,22 +49,11 @@ def scores(alert: Alert) -> str:
     return " ".join(out) or "-"
 
 
-OPS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "ne": "≠"}
-
-
 def _condition(entry: dict[str, Any]) -> str | None:
     """One matched leaf or checked exception in words; None for an entry with nothing to say."""
-    op = next((k for k in entry if k in OPS or k in ("in", "not_in", "exists", "contains")), None)
-    cmp = f" {OPS.get(op, op)} {entry[op]}" if op else ""
-    if "label" in entry:
-        score = entry.get("score")
-        return f"label {entry['label']}={score:.2f}{cmp}" if isinstance(score, float) else f"label {entry['label']}{cmp}"
-    if "keywords" in entry:
-        return f"keywords '{entry['keywords']}' in {entry.get('scope', 'text')}: {', '.join(map(str, entry.get('terms') or []))}"
-    if "regex" in entry:
-        return f"regex /{entry['regex']}/ in {entry.get('scope', 'text')}: “{entry.get('match')}”"
-    if "field" in entry:
-        return f"field {entry['field']}={entry.get('value')!r}{cmp}"
+    leaf = leaf_of(entry)
+    if leaf is not None:
+        return leaf.describe(entry)
     if "not" in entry:
         inner = _condition(entry["not"]) if isinstance(entry["not"], dict) else None
         return f"not ({inner or 'condition'}): it did not hold"
@@ -114,6 +104,14 @@ def summary(alert: Alert) -> str:
     )
 
 
+def factcheck(alert: Alert) -> str | None:
+    """'rated false by Publisher: URL (narrative id, score)' for an alert repeating a known narrative."""
+    fc = factcheck_of_alert(alert)
+    if fc is None:
+        return None
+    return f"rated {fc.rating} by {fc.publisher}: {fc.url} (narrative {fc.narrative_id}, score {fc.score:.2f})"
+
+
 def _latest(alert: Alert) -> list[str]:
     """For a folded repeat: the latest evidence and when it was said."""
     extra = alert.model_extra or {}
@@ -137,6 +135,7 @@ def console_text(alert: Alert) -> str:
         *_latest(alert),
         f"  scores    {scores(alert)}",
         "  why       " + "\n            ".join(why(alert)),
+        *([f"  factcheck {checked}"] if (checked := factcheck(alert)) else []),
         f"  reach     {reach(alert)}",
         f"  action    {action(alert)}",
         f"  alert     {alert.alert_id} detected {alert.detected_at}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from monitor.alert import Alert
+from monitor.alert import Alert, factcheck_of_alert
 from monitor.channels import render
 from monitor.channels.base import Channel, ChannelConfig, DeliveryError, Envelope
 
@@ -52,6 +52,9 @@ def slack_payload(alert: Alert, link: str | None) -> dict[str, Any]:
         f"*Scores*\n{render.scores(alert)}",
         f"*Link*\n<{link}|open alert {alert.alert_id[:12]}>" if link else f"*Alert*\n{alert.alert_id}",
     ]
+    fc = factcheck_of_alert(alert)
+    if fc is not None:
+        fields.append(f"*Fact-check*\n<{fc.url}|{fc.publisher}: {fc.rating}> ({fc.narrative_id}, {fc.score:.2f})")
     return {
         "text": render.summary(alert),
         "blocks": [

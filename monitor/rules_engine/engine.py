@@ -4,7 +4,9 @@ For each chunk and each active rule: `when` must hold; every `unless` exception 
 holds suppresses the match, recorded in metrics); the match joins the rule's window for the broadcast
 (optionally per speaker) and the rule fires once the window holds `count` matches within `seconds`;
 escalations adjust the severity. Time is speech time (`end_ms`, else `start_ms`, else `ts`, else the
-time the chunk was received). Evaluation is deterministic: the same chunks in the same order give the
+time the chunk was received). Rules with `narrative` leaves read matches against the known-narrative
+sets beside the rule files (`narratives/`), computed once per batch before the rules run, and their
+alerts carry the matched fact-check. Evaluation is deterministic: the same chunks in the same order give the
 same firings and alert ids.
 
 Folded repeats: while an alert of a rule is open on a broadcast, a new firing within `cooldown` seconds
@@ -26,10 +28,14 @@ from typing import Any
 
 from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, make_alert_id
 from monitor.contracts import TranscriptChunk, speech_time_ms
-from monitor.rules_engine.compile import ChunkView, CompiledRule, compile_rule_sets, label_thresholds, matched_leaves
+from monitor.narratives.loader import LoadedNarrativeSet, load_sets_or_raise, narrative_dirs
+from monitor.narratives.matcher import NarrativeMatcher
+from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
 from monitor.rules_engine.hashing import combined_sha256
+from monitor.rules_engine.leaves.narrative import factcheck_of
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.metrics import RuleMetrics
+from monitor.rules_engine.view import ChunkView
 from monitor.stages import Decision, ModelInfo, WorkItem
 
 EVIDENCE_SEPARATOR = " … "
@@ -105,19 +111,27 @@ class RuleEngine:
         max_broadcasts: int = 10_000,
         clock: Callable[[], float] = time.time,
         every_rule: bool = False,
+        narratives: Sequence[LoadedNarrativeSet] | None = None,
     ) -> None:
         self.sets = list(sets)
-        self.rules = [r for r in compile_rule_sets(self.sets) if every_rule or r.rule.status != "deprecated"]
+        used = narrative_keys(self.sets)
+        if narratives is None:
+            narratives = load_sets_or_raise(narrative_dirs([s.path for s in self.sets])) if used else []
+        self.narratives = NarrativeMatcher(narratives, used)
+        self.rules = [r for r in compile_rule_sets(self.sets, self.narratives.sets)
+                      if every_rule or r.rule.status != "deprecated"]
         self.metrics = metrics
         self.max_broadcasts = max_broadcasts
         self.clock = clock
         self.every_rule = every_rule
         self._state: OrderedDict[str, dict[str, RuleState]] = OrderedDict()
         self.sha256 = combined_sha256([s.sha256 for s in self.sets])
-        self._stamp = {
+        self._stamp: dict[str, Any] = {
             "sha256": self.sha256,
             "sets": [{"id": s.ruleset.id, "version": s.ruleset.version, "sha256": s.sha256} for s in self.sets],
         }
+        if self.narratives.used:
+            self._stamp["narrative_sets"] = self.narratives.stamp
         if metrics is not None:
             for cr in self.rules:
                 r = cr.rule
@@ -186,7 +200,20 @@ class RuleEngine:
         if self.metrics is not None and items:
             for cr in self.rules:
                 self.metrics.evaluations.labels(cr.rule.id, cr.rule.mode).inc(len(items))
-        return [self._evaluate_item(item, model) for item in items]
+        matches = self._narrative_matches(items)
+        return [self._evaluate_item(item, model, found) for item, found in zip(items, matches, strict=True)]
+
+    def _narrative_matches(self, items: Sequence[WorkItem]) -> list[dict[str, Any]]:
+        """Each final chunk's matches in the narrative sets rules read: one matcher call per batch."""
+        out: list[dict[str, Any]] = [{} for _ in items]
+        if not self.narratives.keys:
+            return out
+        final = [i for i, item in enumerate(items) if item.chunk.is_final]
+        found = self.narratives.match([items[i].chunk.text for i in final],
+                                      ["\n".join(c.text for c in items[i].context) for i in final])
+        for i, matches in zip(final, found, strict=True):
+            out[i] = matches
+        return out
 
     def _active(self, cr: CompiledRule, day: dt.date) -> bool:
         if self.every_rule:
@@ -194,12 +221,12 @@ class RuleEngine:
         rs = cr.ruleset
         return rs.effective_from <= day and (rs.effective_until is None or day <= rs.effective_until)
 
-    def _evaluate_item(self, item: WorkItem, model: ModelInfo | None) -> Decision:
+    def _evaluate_item(self, item: WorkItem, model: ModelInfo | None, narratives: dict[str, Any]) -> Decision:
         decision = Decision(item, model, ruleset=self._stamp)
         chunk = item.chunk
         if not chunk.is_final:
             return decision
-        view = ChunkView(chunk, item.scores, item.context)
+        view = ChunkView(chunk, item.scores, item.context, narratives)
         t_ms = speech_ms(chunk, item.received_at)
         day = chunk.ts.date() if chunk.ts is not None else dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
         for cr in self.rules:
@@ -343,11 +370,21 @@ class RuleEngine:
             cooldown_s=rule.cooldown or None,
             source=[e.source for e in evidence],
             **extra,
+            **self._factcheck(firing["matched"]),
         )
+
+    def _factcheck(self, leaves: list[dict[str, Any]]) -> dict[str, Any]:
+        """`factcheck` for an alert whose matched conditions include a known narrative (the best-scoring one)."""
+        found = [fc for leaf in leaves if "narrative" in leaf and (fc := factcheck_of(leaf))]
+        if not found:
+            return {}
+        best = max(found, key=lambda fc: fc["score"])
+        stamp = self.narratives.sets[best["set"]].stamp
+        return {"factcheck": {**best, "set_version": stamp["version"], "set_sha256": stamp["sha256"]}}
 
     def explain(self, item: WorkItem) -> list[dict[str, Any]]:
         """The full evaluation trace of every rule for one chunk, without touching window state."""
-        view = ChunkView(item.chunk, item.scores, item.context)
+        view = ChunkView(item.chunk, item.scores, item.context, self._narrative_matches([item])[0])
         out = []
         for cr in self.rules:
             trace = cr.when.trace(view)

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.rules_engine.leaves import leaf_of
+
 YES, NO = "✓", "✗"
 
 
 def _leaf(trace: dict[str, Any]) -> str:
     mark = YES if trace["matched"] else NO
-    if "label" in trace:
-        op = next(k for k in ("gte", "gt", "lte", "lt") if k in trace)
-        score = "no score" if trace["score"] is None else f"score={trace['score']:.3f}"
-        return f"{mark} label {trace['label']} {op} {trace[op]}  ({score})"
-    if "keywords" in trace:
-        found = ", ".join(repr(t) for t in trace["terms"]) or "none"
-        return f"{mark} keywords {trace['keywords']} [{trace['scope']}]  (found: {found})"
-    if "regex" in trace:
-        return f"{mark} regex /{trace['regex']}/ [{trace['scope']}]  (match: {trace['match']!r})"
-    op = next(k for k in ("eq", "in", "gte", "gt", "lte", "lt", "contains", "exists") if k in trace)
-    return f"{mark} field {trace['field']} {op} {trace[op]!r}  (value: {trace['value']!r})"
+    leaf = leaf_of(trace)
+    assert leaf is not None, f"not a leaf trace: {trace!r}"
+    return f"{mark} {leaf.explain(trace)}"
 
 
 def render_tree(trace: dict[str, Any], indent: int = 2) -> list[str]:

@@ -8,22 +8,24 @@ keyword lists, invalid RE2 patterns, duplicate ids, unbumped versions) point at 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import re2
 import yaml
 from pydantic import ValidationError
 
 from monitor.contracts import InvalidChunk, chunk_from_obj
 from monitor.rules_engine.hashing import rule_body_sha256, rule_sha256, ruleset_sha256
-from monitor.rules_engine.model import DEFAULT_LABELS, FIELDS, RuleSet
+from monitor.rules_engine.leaves import LEAF_TYPES, CheckContext
+from monitor.rules_engine.leaves.base import Loc
+from monitor.rules_engine.leaves.field import FIELDS
+from monitor.rules_engine.model import CONDITION_KEYS, DEFAULT_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
+NARRATIVES_DIR = "narratives"  # narrative sets, not rule files (monitor.narratives)
 TEST_CHUNK_FIELDS = frozenset(FIELDS) | {"start_ms", "end_ms", "ts"}
-Loc = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -81,12 +83,14 @@ class LoadResult:
 
 
 def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Rule files named by `paths`: files as given, directories searched recursively for *.yaml / *.yml."""
+    """Rule files named by `paths`: files as given, directories searched recursively for *.yaml / *.yml
+    (outside `narratives/` directories, which hold narrative sets)."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
+                                and NARRATIVES_DIR not in p.relative_to(path).parts[:-1]))
         else:
             found.append(path)
     return found
@@ -193,7 +197,7 @@ def _schema_problems(exc: ValidationError, data: Any, lines: LineMap, file: str)
 def _conditions(node: Any, loc: Loc) -> Iterable[tuple[Loc, dict[str, Any]]]:
     """Every condition leaf or branch in a raw rule, with its path."""
     if isinstance(node, dict):
-        if any(k in node for k in ("label", "keywords", "regex", "field", "all", "any", "not")):
+        if any(k in node for k in CONDITION_KEYS):
             yield loc, node
         for key, value in node.items():
             if key != "tests":
@@ -201,14 +205,6 @@ def _conditions(node: Any, loc: Loc) -> Iterable[tuple[Loc, dict[str, Any]]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _conditions(value, (*loc, i))
-
-
-def compile_regex(pattern: str, case_sensitive: bool = False) -> re2._Regexp:
-    """Compile an RE2 pattern; raises re2.error when invalid."""
-    options = re2.Options()
-    options.log_errors = False
-    options.case_sensitive = case_sensitive
-    return re2.compile(pattern, options)
 
 
 def rule_test_chunk(text: str, fields: dict[str, Any], seq: int) -> dict[str, Any]:
@@ -224,27 +220,19 @@ def rule_test_chunk(text: str, fields: dict[str, Any], seq: int) -> dict[str, An
 
 
 def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, file: str,
-                       labels: Sequence[str]) -> list[Problem]:
+                       labels: Sequence[str], narrative_sets: Collection[str]) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(loc: Loc, reason: str) -> None:
         problems.append(Problem(file, lines.line(loc), f"{_where(data, loc)}: {reason}"))
 
-    defined = set(ruleset.keyword_lists)
+    ctx = CheckContext(labels, set(ruleset.keyword_lists), narrative_sets)
     for i, rule in enumerate(data.get("rules", [])):
         for loc, node in _conditions(rule, ("rules", i)):
-            if "label" in node and node["label"] not in labels:
-                add((*loc, "label"), f"unknown label '{node['label']}' (known: {', '.join(labels)})")
-            ref = node.get("keywords")
-            if isinstance(ref, dict) and ref.get("list") not in defined:
-                add((*loc, "keywords", "list"), f"undefined keyword list '{ref.get('list')}'")
-            spec = node.get("regex")
-            if isinstance(spec, dict) and isinstance(spec.get("pattern"), str):
-                try:
-                    compile_regex(spec["pattern"], bool(spec.get("case_sensitive", False)))
-                except re2.error as exc:
-                    detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-                    add((*loc, "regex", "pattern"), f"invalid regex: {detail}")
+            for key, leaf in LEAF_TYPES.items():
+                if key in node:
+                    for sub, reason in leaf.check(node, ctx):
+                        add((*loc, *sub), reason)
         for t, test in enumerate(ruleset.rules[i].tests):
             chunks = [(c, ("window", w)) for w, c in enumerate(test.window)]
             for n, (chunk, sub) in enumerate([*chunks, (test, ())]):
@@ -266,8 +254,9 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
     return problems
 
 
-def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS) -> tuple[LoadedRuleSet | None, list[Problem]]:
-    """Parse and validate one rule-set file's text."""
+def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS,
+              narrative_sets: Collection[str] = ()) -> tuple[LoadedRuleSet | None, list[Problem]]:
+    """Parse and validate one rule-set file's text (`narrative_sets`: ids of the narrative sets in force)."""
     data, lines, problems = parse_yaml(text, file)
     if data is None:
         return None, problems
@@ -277,7 +266,7 @@ def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS) -> t
         ruleset = RuleSet.model_validate(data)
     except ValidationError as exc:
         return None, sorted(set(problems + _schema_problems(exc, data, lines, file)))
-    problems += _semantic_problems(ruleset, data, lines, file, labels)
+    problems += _semantic_problems(ruleset, data, lines, file, labels, narrative_sets)
     if problems:
         return None, sorted(set(problems))
     hashes = {r.id: rule_sha256(r, ruleset.keyword_lists) for r in ruleset.rules}
@@ -381,8 +370,16 @@ def _version_problems(sets: list[LoadedRuleSet], reference: dict[str, tuple[str,
 
 def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_LABELS,
                    against: str | None = None) -> LoadResult:
-    """Load and validate every rule file under `paths`; check ids across files and, with `against`, versions."""
+    """Load and validate every rule file under `paths`; check ids across files and, with `against`, versions.
+
+    The narrative sets in a `narratives/` directory beside the rule files are validated too, and are the
+    sets `narrative` conditions may name.
+    """
+    from monitor.narratives.loader import load_sets, narrative_dirs
+
     result = LoadResult()
+    narrative_sets, result.problems = load_sets(narrative_dirs(paths))
+    set_ids = {s.set.id for s in narrative_sets}
     files = discover(paths)
     if not files:
         shown = ", ".join(str(p) for p in paths) or "(none)"
@@ -393,7 +390,7 @@ def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_
         if problem is not None:
             result.problems.append(problem)
             continue
-        loaded, problems = load_text(text or "", str(path), labels)
+        loaded, problems = load_text(text or "", str(path), labels, set_ids)
         result.problems += problems
         if loaded is not None:
             result.sets.append(loaded)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
+from monitor.narratives.loader import narrative_dirs, set_files
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import Problem, RuleLoadError, discover
 from monitor.rules_engine.metrics import rule_metrics
@@ -32,9 +33,10 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 def fingerprint(paths: list[Path]) -> Fingerprint:
-    """(file, mtime_ns, size) of every rule file under `paths`; changes when a file is added, removed or edited."""
+    """(file, mtime_ns, size) of every rule file and narrative set under `paths`; changes when a file is
+    added, removed or edited."""
     out = []
-    for path in discover(paths):
+    for path in [*discover(paths), *set_files(narrative_dirs(paths))]:
         try:
             st = path.stat()
         except OSError:

@@ -42,8 +42,16 @@ class RuleTestOutcome:
         return self.fired is None
 
     @property
+    def narratives(self) -> list[str]:
+        """Ids of the known narratives the firing matched."""
+        leaves = (self.firing or {}).get("matched", [])
+        return [leaf["match"]["id"] for leaf in leaves if "narrative" in leaf and leaf.get("match")]
+
+    @property
     def passed(self) -> bool:
-        return self.fired is not None and self.fired == (self.test.expect == "alert")
+        if self.fired is None or self.fired != (self.test.expect == "alert"):
+            return False
+        return self.test.narrative is None or self.test.narrative in self.narratives
 
     @property
     def name(self) -> str:
@@ -52,6 +60,8 @@ class RuleTestOutcome:
 
     def problem(self) -> Problem:
         what = "did not fire" if self.test.expect == "alert" else "fired"
+        if self.fired and self.test.expect == "alert" and self.test.narrative is not None:
+            what = f"matched narrative {self.narratives or 'none'}, not {self.test.narrative}"
         return Problem(self.file, self.line, f"rule '{self.rule_id}': test {self.index} (expect {self.test.expect}) {what}: {self.test.text!r}")
 
 

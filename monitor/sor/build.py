@@ -29,6 +29,7 @@ from typing import Any
 
 from monitor import dsa
 from monitor.audit.read import AlertEntry, LogView, parse_time
+from monitor.rules_engine.leaves import leaf_of
 from monitor.sor.redact import person_terms, redact
 
 PUID_PREFIX = "cct-alert-"
@@ -48,19 +49,11 @@ def _words(identifier: str, prefix: str) -> str:
     return identifier.removeprefix(prefix).replace("_", " ").lower()
 
 
-def _condition(leaf: dict[str, Any], terms: list[str]) -> str | None:
-    if "label" in leaf:
-        op = next(k for k in ("gte", "gt", "lte", "lt") if k in leaf)
-        score = leaf.get("score")
-        shown = "no score" if score is None else f"{score:.2f}"
-        return f"classifier label '{leaf['label']}' scored {shown} (threshold: {op} {leaf[op]})"
-    if "keywords" in leaf:
-        return f"keyword list '{leaf['keywords']}' matched {', '.join(repr(t) for t in leaf.get('terms', []))}"
-    if "regex" in leaf:
-        return "a pattern of the rule matched"
-    if "field" in leaf and not str(leaf["field"]).startswith("speaker"):
-        return f"{leaf['field']} = {redact(str(leaf.get('value')), terms)}"
-    if "not" in leaf:
+def _condition(entry: dict[str, Any], terms: list[str]) -> str | None:
+    leaf = leaf_of(entry)
+    if leaf is not None:
+        return leaf.fact(entry, lambda text: redact(text, terms))
+    if "not" in entry:
         return "an excluding condition did not hold"
     return None
 

@@ -94,7 +94,7 @@ def test_hash_ignores_formatting_and_comments(tmp_path: Path) -> None:
         ("          gte: 0.5", "          gte: 0.5\n          lt: 0.9", 25,
          "rule 'demo-rigged': when.all[1].label: a label condition needs exactly one of gte, gt, lte, lt"),
         ("        - keywords: {list: rigged}", "        - keywords: {list: rigged}\n          regex: {pattern: x}", 24,
-         "rule 'demo-rigged': when.all[0]: a condition needs exactly one of: all, any, not, label, keywords, regex, field"),
+         "rule 'demo-rigged': when.all[0]: a condition needs exactly one of: all, any, not, label, keywords, regex, field, narrative"),
         ("      - text: fine\n        expect: no_alert\n", "", 10,
          "rule 'demo-rigged': a rule needs at least one 'alert' test and one 'no_alert' test"),
         ("    version: 1.0.0\n", "    version: 1.0\n", 11,

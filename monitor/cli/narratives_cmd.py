@@ -1,0 +1,163 @@
+"""`cct-monitor narratives`: validate, import, search and evaluate known-narrative sets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_SETS = Path("rules") / "narratives"
+
+
+def _sets_dir(given: Path | None) -> Path:
+    from monitor.rules_engine.stage import resolve_rule_paths
+
+    return given if given is not None else resolve_rule_paths([DEFAULT_SETS])[0]
+
+
+@click.group()
+def narratives() -> None:
+    """Known fact-checked narratives: validate, import, search, evaluate."""
+
+
+@narratives.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check narrative-set files (default rules/narratives/); print every problem as file:line: reason."""
+    from monitor.narratives.loader import load_sets
+
+    sets, problems = load_sets(list(paths) or [_sets_dir(None)])
+    for problem in problems:
+        click.echo(str(problem))
+    if problems or not sets:
+        click.echo(f"{len(problems)} problem(s) found" if problems else "no narrative sets found", err=True)
+        ctx.exit(1)
+    for s in sets:
+        click.echo(f"OK: {s.set.id} {s.set.version} ({len(s.set.narratives)} narratives, sha256 {s.sha256[:12]}) {s.path}")
+
+
+@narratives.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the schema here (e.g. rules/narratives/schema.json) instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of narrative-set files."""
+    from monitor.narratives.model import narrative_set_json_schema
+
+    text = json.dumps(narrative_set_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@narratives.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "claimreview", "factcheck-api", "vclaims"]), default="auto",
+              show_default=True, help="Input format; auto: CSV/JSONL are verified claims, JSON with 'claims' is API output, else ClaimReview.")
+@click.option("--set-id", required=True, help="Id of the narrative set to write.")
+@click.option("--title", default=None, help="Title of the set [default: the set id].")
+@click.option("--owner", default="trust-and-safety", show_default=True)
+@click.option("--version", "version", default="1.0.0", show_default=True)
+@click.option("--base-url", default=None, help="Resolve relative fact-check URLs of verified claims against this URL.")
+@click.option("--rating-if-missing", default=None,
+              help="Rating for verified claims that carry none (e.g. 'false' for a list of debunked claims).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the set here [default: stdout].")
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, set_id: str, title: str | None, owner: str,
+            version: str, base_url: str | None, rating_if_missing: str | None, output: Path | None) -> None:
+    """Turn ClaimReview JSON-LD, fact-check API JSON or verified-claims CSV/JSONL into a narrative set.
+
+    Records that cannot be imported are reported on stderr as file:line: reason and skipped.
+    """
+    from pydantic import ValidationError
+
+    from monitor.narratives.importers import as_set, import_files, set_yaml
+
+    result = import_files(list(files), fmt, base_url, rating_if_missing)
+    for problem in result.problems:
+        click.echo(f"skipped {problem}", err=True)
+    if not result.narratives:
+        raise click.ClickException("no narrative could be imported")
+    try:
+        made = as_set(result.narratives, set_id, title or set_id, owner, version)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+    text = set_yaml(made)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    click.echo(f"imported {len(result.narratives)} narratives, skipped {len(result.problems)} record(s)", err=True)
+
+
+def _index_documents(index: Path) -> list:
+    from monitor.narratives.evaluate import vclaim_document
+    from monitor.narratives.loader import load_sets, read_vclaims_jsonl
+    from monitor.narratives.matcher import narrative_documents
+
+    if index.is_file() and index.suffix == ".jsonl":
+        claims, problems = read_vclaims_jsonl(index)
+        for problem in problems:
+            click.echo(f"skipped {problem}", err=True)
+        return [vclaim_document(c) for c in claims]
+    sets, problems = load_sets([index])
+    if problems:
+        raise click.ClickException("\n".join(str(p) for p in problems))
+    return [d for s in sets for d in narrative_documents(s)]
+
+
+@narratives.command()
+@click.option("--index", "index", required=True, type=click.Path(exists=True, path_type=Path),
+              help="A narrative-set directory or file, or a verified-claims JSONL file (vclaim_id, vclaim, ...).")
+@click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 1000))
+def search(index: Path, top_k: int) -> None:
+    """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first."""
+    from monitor.narratives.index import NarrativeIndex
+    from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
+
+    docs = _index_documents(index)
+    if not docs:
+        raise click.ClickException(f"{index}: nothing to search")
+    queries: list[tuple[object, str]] = []
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"stdin:{n}: not JSON: {exc.msg}") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
+            raise click.ClickException(f"stdin:{n}: need an object with 'id' and 'text'")
+        queries.append((row["id"], row["text"]))
+    engine = NarrativeIndex(docs, shared_default_encoder(), embedding_cache_path())
+    found = engine.search([t for _, t in queries], top_k)
+    out = click.get_text_stream("stdout")
+    for (qid, _), matches in zip(queries, found, strict=True):
+        out.write(json.dumps({"id": qid, "matches": [m.as_json() for m in matches]}, ensure_ascii=False) + "\n")
+
+
+@narratives.command(name="eval")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/datasets/checkthat2022-task2b-debates"), show_default=True,
+              help="CheckThat! 2B-format directory: queries_train_dev.csv, qrels_train.csv, qrels_dev.csv, vclaims_*.jsonl.")
+@click.option("--debates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Debate transcripts CSV (file_name, line_number, text) for the preceding-lines context "
+                                 "[default: ../shared/datasets/clef2020-task5-debates/clef2020_task5_debates.csv when present].")
+@click.option("--context-lines", default=2, show_default=True, type=click.IntRange(0, 20))
+def eval_(data_dir: Path, debates: Path | None, context_lines: int) -> None:
+    """Claim retrieval on CheckThat! 2B train/dev: BM25, dense and fused, side by side (MAP@5, MRR, Recall@k)."""
+    from monitor.narratives.evaluate import evaluate, load_checkthat, render_table
+    from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
+
+    if debates is None:
+        guess = data_dir.parent / "clef2020-task5-debates" / "clef2020_task5_debates.csv"
+        debates = guess if guess.exists() else None
+    data = load_checkthat(data_dir, debates, context_lines)
+    rows, fusion = evaluate(data, shared_default_encoder(), embedding_cache_path())
+    click.echo(render_table(rows))
+    click.echo(f"\nfusion chosen on train: dense weight {fusion.dense_weight}, BM25 k {fusion.bm25_k}, "
+               f"context weight {fusion.context_weight} ({context_lines} preceding debate lines)")

@@ -1,0 +1,166 @@
+"""Claim-retrieval quality on CheckThat!-format data: queries, qrels, verified claims (and debate context).
+
+Reports MAP@5 (the CheckThat! 2B official measure), MRR and Recall@1/5/20 per split, for plain BM25,
+plain dense cosine and the fused retriever (with and without the preceding debate lines as context),
+all in the same run over the same index. Fusion weights are chosen on the train split only.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from monitor.narratives.index import Document, Fusion, NarrativeIndex, TextEncoder
+from monitor.narratives.loader import VerifiedClaim, read_vclaims_jsonl
+
+KS = (1, 5, 20)
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+    context: str
+
+
+@dataclass(frozen=True)
+class Scores:
+    map5: float
+    mrr: float
+    recall: dict[int, float]
+    n: int
+
+
+def vclaim_document(claim: VerifiedClaim) -> Document:
+    """A verified claim as an index document: the claim and, when there is one, the fact-check's title."""
+    return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,))
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [(row["iclaim_id"], row["iclaim"]) for row in csv.DictReader(fh)]
+
+
+def read_qrels(path: Path) -> dict[str, set[str]]:
+    rel: dict[str, set[str]] = defaultdict(set)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if str(row.get("relevance", "1")) != "0":
+                rel[row["iclaim_id"]].add(row["vclaim_id"])
+    return dict(rel)
+
+
+def debate_context(debates_csv: Path | None, query_ids: Sequence[str], lines: int) -> dict[str, str]:
+    """The `lines` debate lines said before each query line (live speech has no look-ahead)."""
+    if debates_csv is None or lines <= 0:
+        return {}
+    by_file: dict[str, dict[int, str]] = defaultdict(dict)
+    with debates_csv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_file[row["file_name"].rsplit(".", 1)[0]][int(row["line_number"])] = row["text"]
+    out = {}
+    for qid in query_ids:
+        name, _, number = qid.rpartition("_")
+        debate = by_file.get(name, {})
+        if number.isdigit() and debate:
+            n = int(number)
+            out[qid] = " ".join(debate[i] for i in range(n - lines, n) if i in debate)
+    return out
+
+
+def ranking_scores(ranked: np.ndarray, ids: Sequence[str], relevant: Sequence[set[str]]) -> Scores:
+    """MAP@5, MRR and Recall@k from per-query document rankings (indices into `ids`, best first)."""
+    ap, rr, rec = [], [], {k: [] for k in KS}
+    for order, rel in zip(ranked, relevant, strict=True):
+        hits = [ids[i] in rel for i in order]
+        found, precisions = 0, []
+        for rank, hit in enumerate(hits[:5], 1):
+            if hit:
+                found += 1
+                precisions.append(found / rank)
+        ap.append(sum(precisions) / len(rel))
+        first = next((r for r, h in enumerate(hits, 1) if h), None)
+        rr.append(1.0 / first if first else 0.0)
+        for k in KS:
+            rec[k].append(sum(hits[:k]) / len(rel))
+    return Scores(float(np.mean(ap)), float(np.mean(rr)), {k: float(np.mean(v)) for k, v in rec.items()}, len(ap))
+
+
+def top_ranks(matrix: np.ndarray, depth: int = max(KS)) -> np.ndarray:
+    idx = np.argpartition(-matrix, depth - 1, axis=1)[:, :depth]
+    part = np.take_along_axis(matrix, idx, axis=1)
+    return np.take_along_axis(idx, np.argsort(-part, axis=1, kind="stable"), axis=1)
+
+
+@dataclass
+class EvalData:
+    claims: list[VerifiedClaim]
+    splits: dict[str, list[Query]]
+    qrels: dict[str, set[str]]
+
+
+def load_checkthat(data_dir: Path, debates_csv: Path | None, context_lines: int) -> EvalData:
+    """CheckThat! 2022 Task 2B train/dev: queries_train_dev.csv, qrels_{train,dev}.csv, vclaims_*.jsonl."""
+    claims, problems = read_vclaims_jsonl(next(iter(sorted(data_dir.glob("vclaims*.jsonl")))))
+    if problems:
+        raise ValueError("\n".join(str(p) for p in problems[:20]))
+    texts = dict(read_queries(data_dir / "queries_train_dev.csv"))
+    qrels: dict[str, set[str]] = {}
+    splits: dict[str, list[str]] = {}
+    for split in ("train", "dev"):
+        path = data_dir / f"qrels_{split}.csv"
+        if path.exists():
+            rel = read_qrels(path)
+            qrels.update(rel)
+            splits[split] = sorted(q for q in rel if q in texts)
+    context = debate_context(debates_csv, sorted(texts), context_lines)
+    return EvalData(claims, {s: [Query(q, texts[q], context.get(q, "")) for q in ids] for s, ids in splits.items()}, qrels)
+
+
+def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None) -> tuple[list[tuple[str, str, Scores]], Fusion]:
+    """(system, split, scores) rows for BM25, dense, fused and fused+context; the fusion tuned on train."""
+    index = NarrativeIndex([vclaim_document(c) for c in data.claims], encoder, cache_path)
+    ids = [d.id for d in index.docs]
+    mats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for split, queries in data.splits.items():
+        texts = [q.text for q in queries]
+        q = encoder.encode(texts)
+        qc = encoder.encode([f"{x.context} {x.text}".strip() for x in queries])
+        mats[split] = (index.best_per_document(q), index.best_per_document(qc), index.bm25.scores(texts))
+
+    def fused(split: str, f: Fusion) -> np.ndarray:
+        plain, with_ctx, raw = mats[split]
+        dense = plain if f.context_weight == 0 else (1 - f.context_weight) * plain + f.context_weight * with_ctx
+        return f.dense_weight * dense + (1 - f.dense_weight) * raw / (raw + f.bm25_k)
+
+    def score(split: str, matrix: np.ndarray) -> Scores:
+        return ranking_scores(top_ranks(matrix), ids, [data.qrels[q.id] for q in data.splits[split]])
+
+    best = Fusion(context_weight=0.0)
+    if "train" in mats:
+        grid = [Fusion(w, k, 0.0) for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8) for k in (2.0, 4.0, 8.0, 16.0)]
+        best = max(grid, key=lambda f: score("train", fused("train", f)).map5)
+        with_ctx = [replace(best, context_weight=c) for c in (0.0, 0.2, 0.35, 0.5, 0.65, 0.8)]
+        best = max(with_ctx, key=lambda f: score("train", fused("train", f)).map5)
+    rows = []
+    for split in mats:
+        plain, _, raw = mats[split]
+        rows.append(("BM25", split, score(split, raw)))
+        rows.append(("dense cosine", split, score(split, plain)))
+        rows.append(("BM25 + dense", split, score(split, fused(split, replace(best, context_weight=0.0)))))
+        if best.context_weight > 0:
+            rows.append(("BM25 + dense + context", split, score(split, fused(split, best))))
+    return rows, best
+
+
+def render_table(rows: list[tuple[str, str, Scores]]) -> str:
+    """A Markdown table, one line per system and split."""
+    head = "| system | split | queries | MAP@5 | MRR | R@1 | R@5 | R@20 |\n|---|---|---|---|---|---|---|---|"
+    body = [f"| {name} | {split} | {s.n} | {s.map5:.3f} | {s.mrr:.3f} | {s.recall[1]:.3f} | {s.recall[5]:.3f} | {s.recall[20]:.3f} |"
+            for name, split, s in rows]
+    return "\n".join([head, *body])

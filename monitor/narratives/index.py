@@ -1,0 +1,180 @@
+"""Match what is said against known claims: dense similarity (the project's encoder) fused with BM25.
+
+- Dense: every wording of a document (claim, paraphrases, examples, title) is embedded once with the
+  encoder the monitor runs; vectors are cached on disk keyed by the encoder's variant (its weights'
+  sha256, precision and truncation) and the text's sha256, so a reload or a second process re-embeds
+  nothing. A document's dense score is the best cosine over its wordings. Search is exact (one matrix
+  product), which stays fast to ~100k wordings.
+- Lexical: BM25 (`bm25s`, Snowball-stemmed, English stop words removed) over all wordings of a
+  document together; its score is squashed into [0, 1) as s / (s + k).
+- Fusion: score = w · dense + (1 − w) · lexical. The score is absolute (not normalised per query), so
+  a rule's `min_score` means the same for every chunk.
+
+One `search` call embeds a whole batch of utterances at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class TextEncoder(Protocol):
+    """The part of the project's encoder interface the index uses."""
+
+    dim: int
+    variant: str
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """One matchable claim: its id, the wordings compared densely and the text BM25 indexes."""
+
+    id: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A document matched by an utterance, with the fused score and its two parts."""
+
+    id: str
+    score: float
+    dense: float
+    lexical: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "score": round(self.score, 6)}
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two retrievers combine: weight of the dense score, BM25 saturation constant, and the weight
+    of the preceding context in the dense score when a search passes contexts. The defaults are the values
+    `cct-monitor narratives eval` picks on the CheckThat! 2B train queries."""
+
+    dense_weight: float = 0.7
+    bm25_k: float = 16.0
+    context_weight: float = 0.5
+
+
+class _Bm25:
+    def __init__(self, corpus: Sequence[str]) -> None:
+        import bm25s
+        import Stemmer
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        self._bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("english")
+        tokens = bm25s.tokenize(list(corpus), stopwords="en", stemmer=self.stemmer, show_progress=False)
+        self.vocab = tokens.vocab
+        self.model = bm25s.BM25()
+        self.model.index(tokens, show_progress=False)
+        self.size = len(corpus)
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        toks = self._bm25s.tokenize(list(queries), stopwords="en", stemmer=self.stemmer, show_progress=False,
+                                    return_ids=False)
+        out = np.zeros((len(queries), self.size), dtype=np.float32)
+        for i, words in enumerate(toks):
+            known = [w for w in words if w in self.vocab]
+            if known:
+                out[i] = self.model.get_scores(known)
+        return out
+
+
+class NarrativeIndex:
+    """Exact dense + BM25 search over documents."""
+
+    def __init__(self, docs: Sequence[Document], encoder: TextEncoder, cache_path: Path | None = None,
+                 fusion: Fusion = Fusion()) -> None:
+        if not docs:
+            raise ValueError("an index needs at least one document")
+        ids = [d.id for d in docs]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise ValueError(f"document id '{dup}' appears twice")
+        self.docs = list(docs)
+        self.encoder = encoder
+        self.fusion = fusion
+        self.owner = np.array([i for i, d in enumerate(self.docs) for _ in d.texts], dtype=np.int64)
+        wordings = [t for d in self.docs for t in d.texts]
+        self.vectors = embed(wordings, encoder, cache_path)
+        self.bm25 = _Bm25([" ".join(d.texts) for d in self.docs])
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def dense_scores(self, queries: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """queries × documents: the best cosine over each document's wordings; with `contexts` and a context
+        weight w, (1 − w) · that of the utterance + w · that of the context and utterance together."""
+        dense = self.best_per_document(self.encoder.encode(list(queries)))
+        w = self.fusion.context_weight
+        if contexts is not None and w > 0:
+            joined = [f"{c} {t}".strip() for c, t in zip(contexts, queries, strict=True)]
+            dense = (1 - w) * dense + w * self.best_per_document(self.encoder.encode(joined))
+        return dense
+
+    def best_per_document(self, query_vectors: np.ndarray) -> np.ndarray:
+        """queries × documents: the best cosine of each query vector over each document's wordings."""
+        sims = query_vectors @ self.vectors.T
+        best = np.full((len(query_vectors), len(self.docs)), -1.0, dtype=np.float32)
+        np.maximum.at(best.T, self.owner, sims.T)
+        return best
+
+    def lexical_scores(self, queries: Sequence[str]) -> np.ndarray:
+        """queries × documents: BM25 squashed into [0, 1)."""
+        raw = self.bm25.scores(queries)
+        return raw / (raw + self.fusion.bm25_k)
+
+    def scores(self, queries: Sequence[str], contexts: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fused, dense, lexical) score matrices."""
+        dense = self.dense_scores(queries, contexts)
+        lexical = self.lexical_scores(queries)
+        w = self.fusion.dense_weight
+        return w * dense + (1 - w) * lexical, dense, lexical
+
+    def search(self, queries: Sequence[str], top_k: int = 5, contexts: Sequence[str] | None = None) -> list[list[Match]]:
+        """The `top_k` best documents for each query, best first."""
+        if not queries:
+            return []
+        fused, dense, lexical = self.scores(queries, contexts)
+        return [self._top(fused[i], dense[i], lexical[i], top_k) for i in range(len(queries))]
+
+    def _top(self, fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray, top_k: int) -> list[Match]:
+        k = min(top_k, len(self.docs))
+        idx = np.argpartition(-fused, k - 1)[:k]
+        idx = idx[np.lexsort((idx, -fused[idx]))]
+        return [Match(self.docs[i].id, float(fused[i]), float(dense[i]), float(lexical[i])) for i in idx]
+
+
+def embed(texts: Sequence[str], encoder: TextEncoder, cache_path: Path | None) -> np.ndarray:
+    """Embeddings of `texts`, from the on-disk cache where present (keyed by encoder variant and text)."""
+    if cache_path is None:
+        return encoder.encode(list(texts)).astype(np.float32)
+    from monitor.classify.embcache import EmbeddingCache
+
+    cache = EmbeddingCache(cache_path, encoder.variant)
+    try:
+        return cache.embed(list(texts), lambda part: encoder.encode(list(part)), encoder.dim)
+    finally:
+        cache.close()
+
+
+EncoderFactory = Callable[[], TextEncoder]
+
+
+def default_encoder() -> TextEncoder:
+    """The monitor's default encoder (all-MiniLM-L6-v2 from its package), loaded offline."""
+    from monitor.classify.encoder import Encoder, EncoderConfig
+
+    return Encoder(EncoderConfig())

@@ -1,0 +1,69 @@
+"""The narrative sets in force for a rule engine, with their indexes, and the one-call-per-batch matching.
+
+Indexes are built when the engine is built (at start and on every hot reload); the encoder is the
+classifier's when the monitor runs one, else the default encoder, loaded once per process. A set whose
+index cannot be built fails the load, so a reload keeps the engine in force.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+from monitor.narratives.index import Document, Match, NarrativeIndex, TextEncoder, default_encoder
+from monitor.narratives.loader import LoadedNarrativeSet
+
+CONTEXT = "@context"
+DEFAULT_TOP_K = 5
+
+
+def narrative_documents(loaded: LoadedNarrativeSet) -> list[Document]:
+    """Every narrative of a set as an index document (claim, paraphrases, examples)."""
+    return [Document(n.id, tuple(n.texts())) for n in loaded.set.narratives]
+
+
+@functools.lru_cache(maxsize=1)
+def shared_default_encoder() -> TextEncoder:
+    """The default encoder, loaded once per process."""
+    return default_encoder()
+
+
+def embedding_cache_path() -> Path:
+    from monitor.classify.embcache import default_cache_path
+
+    return default_cache_path()
+
+
+class NarrativeMatcher:
+    """Sets by id, the indexes of the sets rules use, and batch matching for those rules' keys."""
+
+    def __init__(self, sets: Sequence[LoadedNarrativeSet], used: set[str], encoder: TextEncoder | None = None,
+                 cache_path: Path | None = None) -> None:
+        self.sets = {s.set.id: s for s in sets}
+        self.used = {key.removesuffix(CONTEXT) for key in used} & set(self.sets)
+        self.keys = {key for key in used if key.removesuffix(CONTEXT) in self.used}
+        self.indexes: dict[str, NarrativeIndex] = {}
+        if self.used:
+            enc = encoder or shared_default_encoder()
+            cache = cache_path if cache_path is not None else embedding_cache_path()
+            for set_id in sorted(self.used):
+                self.indexes[set_id] = NarrativeIndex(narrative_documents(self.sets[set_id]), enc, cache)
+
+    @property
+    def stamp(self) -> list[dict[str, str]]:
+        """id, version and sha256 of every set a rule uses."""
+        return [self.sets[s].stamp for s in sorted(self.used)]
+
+    def match(self, texts: Sequence[str], contexts: Sequence[str]) -> list[dict[str, list[Match]]]:
+        """Per text: ranked matches under each key rules read (`set`: the utterance alone; `set@context`: the
+        utterance with its preceding context)."""
+        out: list[dict[str, list[Match]]] = [{} for _ in texts]
+        if not texts:
+            return out
+        for key in sorted(self.keys):
+            set_id = key.removesuffix(CONTEXT)
+            found = self.indexes[set_id].search(texts, DEFAULT_TOP_K, None if key == set_id else contexts)
+            for slot, matches in zip(out, found, strict=True):
+                slot[key] = matches
+        return out

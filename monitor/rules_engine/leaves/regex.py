@@ -1,0 +1,76 @@
+"""`regex`: an RE2 pattern (linear time), matched on the text with accents removed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import re2
+
+from monitor.rules_engine.leaves.base import CheckContext, CompileContext, LeafType, Loc, Scope, Strict, Text
+from monitor.rules_engine.view import ChunkView
+
+
+class RegexSpec(Strict):
+    """An RE2 pattern (linear time), matched on the text with accents removed."""
+
+    pattern: Text
+    scope: Scope = "chunk"
+    case_sensitive: bool = False
+
+
+class RegexCondition(Strict):
+    """A regular expression leaf."""
+
+    regex: RegexSpec
+
+
+def compile_regex(pattern: str, case_sensitive: bool = False) -> re2._Regexp:
+    """Compile an RE2 pattern; raises re2.error when invalid."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = case_sensitive
+    return re2.compile(pattern, options)
+
+
+@dataclass(slots=True)
+class RegexLeaf:
+    pattern: str
+    scope: str
+    regex: Any
+
+    def test(self, view: ChunkView) -> bool:
+        return self.regex.search(view.plain(self.scope)) is not None
+
+    def trace(self, view: ChunkView) -> dict[str, Any]:
+        m = self.regex.search(view.plain(self.scope))
+        return {"regex": self.pattern, "scope": self.scope, "match": m.group(0) if m else None, "matched": m is not None}
+
+
+class Regex(LeafType):
+    key = "regex"
+    model = RegexCondition
+
+    def check(self, node: dict[str, Any], ctx: CheckContext) -> list[tuple[Loc, str]]:
+        spec = node["regex"]
+        if isinstance(spec, dict) and isinstance(spec.get("pattern"), str):
+            try:
+                compile_regex(spec["pattern"], bool(spec.get("case_sensitive", False)))
+            except re2.error as exc:
+                detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                return [(("regex", "pattern"), f"invalid regex: {detail}")]
+        return []
+
+    def compile(self, cond: RegexCondition, ctx: CompileContext) -> RegexLeaf:
+        spec = cond.regex
+        return RegexLeaf(spec.pattern, spec.scope, compile_regex(spec.pattern, spec.case_sensitive))
+
+    def explain(self, trace: dict[str, Any]) -> str:
+        return f"regex /{trace['regex']}/ [{trace['scope']}]  (match: {trace['match']!r})"
+
+    def describe(self, trace: dict[str, Any]) -> str:
+        return f"regex /{trace['regex']}/ in {trace.get('scope', 'text')}: “{trace.get('match')}”"
+
+    def fact(self, trace: dict[str, Any], redact: Callable[[str], str]) -> str:
+        return "a pattern of the rule matched"

@@ -1,0 +1,74 @@
+"""What a condition sees of one chunk: text per scope, words, scores, fields and known-narrative matches."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from monitor.contracts import TranscriptChunk
+
+_WORD = re.compile(r"\w+")
+
+
+def strip_accents(text: str) -> str:
+    """The text with combining marks removed (é → e), case kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case, accent-free word tokens."""
+    return _WORD.findall(strip_accents(text).casefold())
+
+
+class ChunkView:
+    """One chunk as the conditions see it: text per scope, words, scores and fields (computed lazily, once).
+
+    `narratives` maps a narrative-set name to this chunk's ranked matches in it (filled by the engine, one
+    matcher call per batch).
+    """
+
+    __slots__ = ("chunk", "scores", "context", "narratives", "_cache")
+
+    def __init__(self, chunk: TranscriptChunk, scores: dict[str, float], context: Sequence[TranscriptChunk] = (),
+                 narratives: Mapping[str, Sequence[Any]] | None = None) -> None:
+        self.chunk = chunk
+        self.scores = scores
+        self.context = context
+        self.narratives = narratives or {}
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def text(self, scope: str) -> str:
+        if scope == "context" and self.context:
+            return "\n".join([*(c.text for c in self.context), self.chunk.text])
+        return self.chunk.text
+
+    def plain(self, scope: str) -> str:
+        key = ("plain", scope)
+        if key not in self._cache:
+            self._cache[key] = strip_accents(self.text(scope))
+        return self._cache[key]
+
+    def words(self, scope: str) -> list[str]:
+        key = ("words", scope)
+        if key not in self._cache:
+            self._cache[key] = _WORD.findall(self.plain(scope).casefold())
+        return self._cache[key]
+
+    def field(self, name: str) -> Any:
+        node: Any = self.chunk
+        for part in name.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return None
+        return node
+
+
+class Node(Protocol):
+    """A compiled condition: `test` short-circuits (hot path), `trace` evaluates everything and records values."""
+
+    def test(self, view: ChunkView) -> bool: ...
+
+    def trace(self, view: ChunkView) -> dict[str, Any]: ...
