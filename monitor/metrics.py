@@ -53,6 +53,10 @@ class Metrics:
         )
         for reason in InvalidChunk.REASONS:
             self.dead_lettered.labels(reason)
+        self.processing_errors = Counter(
+            "cct_processing_errors", "Records a stage raised on twice, alone, and that were dead-lettered as "
+            "processing_error, by stage and exception class", ["stage", "exception"], registry=r,
+        )
         self.skipped = Counter("cct_chunks_skipped", "Chunks skipped, by reason", ["reason"], registry=r)
         for reason in SKIP_REASONS:
             self.skipped.labels(reason)
