@@ -11,16 +11,19 @@ import platform
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import (
-    CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector, start_http_server,
+    CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from monitor import __version__
 from monitor.contracts import InvalidChunk
+
+if TYPE_CHECKING:
+    from monitor.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +151,11 @@ class Metrics:
             for label, value in scores.items():
                 self.scores.labels(label).observe(value)
 
-    def serve(self, host: str, port: int) -> int:
-        """Start the /metrics HTTP endpoint in a daemon thread; returns the bound port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return server.server_port
+    def serve(self, host: str, port: int, health: Health | None = None) -> int:
+        """Start the /metrics (and, with `health`, /healthz and /readyz) endpoint in a daemon thread; returns the port."""
+        from monitor.health import serve
+
+        return serve(host, port, self.registry, health)
 
 
 class OffsetsFetcher(Protocol):
@@ -223,6 +227,11 @@ class KafkaStats(Collector):
         """The log-end offsets fetched from the broker."""
         with self._lock:
             self._high.update(offsets)
+
+    def assigned_partitions(self) -> list[tuple[str, int]]:
+        """The partitions this member owns now."""
+        with self._lock:
+            return sorted(self._assigned)
 
     def needs_committed(self) -> list[tuple[str, int]]:
         """Assigned partitions whose committed offset is not known yet."""

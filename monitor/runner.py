@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from monitor.health import Health
 from monitor.metrics import Metrics
 from monitor.pipeline import BatchResult, Pipeline
 from monitor.stages import Sink, Source, SourceRecord
@@ -68,6 +69,7 @@ class Runner:
         poll_timeout_s: float = 0.5,
         between_batches: Sequence[Callable[[], None]] = (),
         stop_event: threading.Event | None = None,
+        health: Health | None = None,
     ) -> None:
         self.source = source
         self.pipeline = pipeline
@@ -76,6 +78,7 @@ class Runner:
         self.poll_timeout_s = poll_timeout_s
         self.between_batches = list(between_batches)
         self.stop_event = stop_event or threading.Event()
+        self.health = health or Health(window_s=float("inf"))
         self.batches = 0
         self.processed = 0
         self.dead_lettered = 0
@@ -90,6 +93,7 @@ class Runner:
                 for hook in self.between_batches:
                     hook()
                 records = self.source.poll(self.poll_timeout_s)
+                self.health.progress()
                 if not records:
                     if self.source.exhausted:
                         break
@@ -98,6 +102,7 @@ class Runner:
         except StopDuringOutage as exc:
             log.error("%s", exc)
         finally:
+            self.health.stopped()
             for sink in self.sinks:
                 try:
                     sink.flush()
@@ -136,6 +141,7 @@ class Runner:
         pending_sinks = list(self.sinks)
         dlq_done = not result.dead_letters
         while True:
+            failing = "the dead-letter topic"
             try:
                 if not dlq_done:
                     self.source.dead_letter(result.dead_letters)
@@ -154,10 +160,12 @@ class Runner:
                 pending_sinks = still_pending
                 if not pending_sinks:
                     break
+                failing = "durable sink " + ", ".join(sink.name for sink in pending_sinks)
             except Exception as exc:
                 log.warning("dead-letter publish failed, will retry: %s", exc)
             self.metrics.emit_failures.inc()
             self.metrics.paused.set(1)
+            self.health.paused(f"{failing} failing; the batch is retried, polling keeps the group membership")
             self.source.pause()
             delay = backoff.next_delay()
             deadline = time.monotonic() + delay
@@ -165,7 +173,9 @@ class Runner:
                 if self.stop_event.is_set():
                     raise StopDuringOutage("stopping while a durable sink is down: the batch stays uncommitted")
                 self.source.poll(min(0.2, max(0.0, deadline - time.monotonic())))
+                self.health.progress()
         if backoff.attempt:
             self.source.resume()
             self.metrics.paused.set(0)
+            self.health.paused(None)
             log.info("durable sinks recovered after %d retries; consumption resumed", backoff.attempt)

@@ -10,6 +10,7 @@ import click
 from kafka.errors import KafkaError
 
 from monitor.app import build_monitor
+from monitor.health import Health
 from monitor.cli.options import setting_option, settings_from_context
 from monitor.metrics import Metrics
 from monitor.rules_engine.loader import RuleLoadError
@@ -50,11 +51,13 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
     metrics = Metrics()
+    health = Health(window_s=settings.kafka.max_poll_interval_ms / 1000)
     if settings.metrics.enabled:  # served before connecting, so a monitor waiting for its broker is observable
-        port = metrics.serve(settings.metrics.host, settings.metrics.port)
-        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
+        port = metrics.serve(settings.metrics.host, settings.metrics.port, health)
+        log.info("metrics on http://%s:%d/metrics (probes: /healthz, /readyz)", settings.metrics.host, port)
     try:
-        monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event)
+        monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event,
+                                health=health)
     except KafkaError as exc:
         if stop_event.is_set():
             log.info("stopped before the Kafka source connected")
