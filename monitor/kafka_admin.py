@@ -12,7 +12,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from monitor.settings import KafkaSettings
-from monitor.sources.kafka import probe_brokers
+from monitor.kafka_client import probe_brokers
 
 
 class ProduceError(RuntimeError):

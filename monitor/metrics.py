@@ -128,6 +128,12 @@ class Metrics:
             "cct_alert_delivery_latency_seconds", "Chunk `ts` to the channel acknowledging the alert",
             ["channel", "durable"], buckets=LATENCY_BUCKETS, registry=r,
         )
+        self.kafka_access_failures = Counter(
+            "cct_kafka_access_failures", "Kafka authentication, authorisation or TLS failures (the monitor exits on one)",
+            ["kind"], registry=r,
+        )
+        for kind in ("authentication", "authorisation", "tls"):
+            self.kafka_access_failures.labels(kind)
         self.kafka = KafkaStats(registry=r)
 
     def init_classifier_labels(self, labels: Iterable[str]) -> None:
