@@ -14,6 +14,7 @@ Used by the Kafka source, the Kafka alert channel, the review consumer and the a
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import threading
@@ -124,6 +125,18 @@ def client_log_watch() -> ClientLogWatch:
             kafka_logger.addHandler(_watch)
             kafka_logger.propagate = False
         return _watch
+
+
+def derived_instance_id(env: dict[str, str] | None = None) -> str | None:
+    """A static group-membership id when one can be derived: the pod name under Kubernetes, else None.
+
+    A container restarted after a crash keeps its pod name, so it gets its partitions back at once instead
+    of after the session timeout; elsewhere two processes on one host would share a hostname, so none is derived.
+    """
+    env = dict(os.environ) if env is None else env
+    if env.get("KUBERNETES_SERVICE_HOST") and env.get("HOSTNAME"):
+        return env["HOSTNAME"]
+    return None
 
 
 def probe_brokers(servers: Sequence[str], timeout_s: float = 2.0) -> None:

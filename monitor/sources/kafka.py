@@ -20,7 +20,9 @@ from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from monitor.kafka_client import KafkaAccessError, LinkState, classify, connect_with_backoff, sleep_unless_stopped
+from monitor.kafka_client import (
+    KafkaAccessError, LinkState, classify, connect_with_backoff, derived_instance_id, sleep_unless_stopped,
+)
 from monitor.metrics import KafkaStats
 from monitor.settings import KafkaSettings
 from monitor.sources.kafka_offsets import KafkaOffsets
@@ -90,8 +92,9 @@ class KafkaSource:
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
             partition_assignment_strategy=ASSIGNORS[settings.partition_assignment],
         )
-        if settings.group_instance_id:
-            consumer_conf["group_instance_id"] = settings.group_instance_id
+        instance_id = settings.group_instance_id or derived_instance_id()
+        if instance_id:
+            consumer_conf["group_instance_id"] = instance_id
         self.consumer: KafkaConsumer = connect_with_backoff(
             lambda: KafkaConsumer(**consumer_conf), "consumer", stop, settings.reconnect_backoff_max_s,
             common["bootstrap_servers"],
@@ -101,7 +104,8 @@ class KafkaSource:
         self._producer: KafkaProducer | None = None
         self._stop = stop
         self._link = LinkState("consumer")
-        log.info("subscribed to %s as group %s via %s", settings.input_topic, settings.group_id, settings.bootstrap_servers)
+        log.info("subscribed to %s as group %s via %s%s", settings.input_topic, settings.group_id, settings.bootstrap_servers,
+                 f" (static member {instance_id})" if instance_id else "")
 
     @property
     def exhausted(self) -> bool:

@@ -7,7 +7,9 @@ import logging
 import pytest
 from kafka.errors import GroupAuthorizationFailedError, KafkaConnectionError, KafkaTimeoutError
 
-from monitor.kafka_client import ClientLogWatch, KafkaAccessError, LinkState, cause_of, classify, connect_with_backoff
+from monitor.kafka_client import (
+    ClientLogWatch, KafkaAccessError, LinkState, cause_of, classify, connect_with_backoff, derived_instance_id,
+)
 
 
 class Clock:
@@ -87,3 +89,9 @@ def test_link_state_says_lost_once_and_back_once(caplog: pytest.LogCaptureFixtur
         ("WARNING", "consumer: Kafka connection lost; reconnecting (kafka-python's own lines are rate-limited)"),
         ("INFO", "consumer: Kafka connection back after 10.0 s; consuming again"),
     ]
+
+
+def test_static_membership_is_derived_from_the_pod_name_only_under_kubernetes() -> None:
+    assert derived_instance_id({"KUBERNETES_SERVICE_HOST": "10.0.0.1", "HOSTNAME": "cct-monitor-7d9f-x2k"}) == "cct-monitor-7d9f-x2k"
+    assert derived_instance_id({"HOSTNAME": "laptop"}) is None
+    assert derived_instance_id({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}) is None
