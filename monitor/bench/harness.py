@@ -14,13 +14,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from monitor.kafka_client import connect_with_backoff
+from monitor.timefmt import utc_iso
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,8 +63,7 @@ def free_port() -> int:
 def now_ts() -> tuple[float, str]:
     """(epoch seconds, the same instant as RFC 3339 with milliseconds)."""
     t = time.time()
-    stamp = datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return t, stamp
+    return t, utc_iso(t)
 
 
 @dataclass
