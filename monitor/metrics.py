@@ -11,7 +11,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from prometheus_client import (
     CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector,
@@ -21,9 +21,7 @@ from prometheus_client.registry import Collector
 
 from monitor import __version__
 from monitor.contracts import InvalidChunk
-
-if TYPE_CHECKING:
-    from monitor.health import Health
+from monitor.health import Health, serve
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +157,6 @@ class Metrics:
 
     def serve(self, host: str, port: int, health: Health | None = None) -> int:
         """Start the /metrics (and, with `health`, /healthz and /readyz) endpoint in a daemon thread; returns the port."""
-        from monitor.health import serve
-
         return serve(host, port, self.registry, health)
 
 
