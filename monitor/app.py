@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 from monitor.audit.sink import AuditSink, audit_sink_from_settings
+from monitor.health import Health
 from monitor.memtrim import HeapTrimmer
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
@@ -68,16 +69,20 @@ def build_sinks(settings: Settings, metrics: Metrics, source_kind: str = "file")
 
 def build_monitor(
     settings: Settings, source_kind: str, input_path: str | None = None, follow: bool = False,
-    metrics: Metrics | None = None, stop_event: threading.Event | None = None,
+    metrics: Metrics | None = None, stop_event: threading.Event | None = None, health: Health | None = None,
 ) -> Monitor:
     """Build every stage from settings; nothing runs until `monitor.runner.run()`."""
     metrics = metrics or Metrics()
+    health = health or Health(window_s=settings.kafka.max_poll_interval_ms / 1000)
     classifier = build_classifier(settings)
     if classifier is not None:
         from monitor.classify.stage import export_model_info
 
         export_model_info(classifier, metrics.registry)
+    health.loaded("model", f"{classifier.info.name} sha256={classifier.info.sha256[:12]}" if classifier else "disabled")
     engine = build_engine(settings, metrics, classifier)
+    health.loaded("rules", ", ".join(f"{s['id']} {s['version']}" for s in engine.info.get("sets", []))
+                  if engine is not None else "none configured")
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
     sinks = build_sinks(settings, metrics, source_kind)
     for sink in sinks:
@@ -91,10 +96,14 @@ def build_monitor(
             settings.kafka, on_assignment=rebuilder.on_assignment if rebuilder else None, stop=stop_event.is_set,
             stats=metrics.kafka,
         )
+        health.partitions = metrics.kafka.assigned_partitions
+        health.source_connected(f"kafka topic {settings.kafka.input_topic} as group {settings.kafka.group_id}")
     else:
         source = FileSource(input_path or "-", follow=follow, batch_size=settings.kafka.max_poll_records)
+        health.source_connected(f"file {input_path or '-'}")
     runner = Runner(
-        source, pipeline, sinks, metrics, poll_timeout_s=settings.kafka.poll_timeout_ms / 1000, stop_event=stop_event
+        source, pipeline, sinks, metrics, poll_timeout_s=settings.kafka.poll_timeout_ms / 1000, stop_event=stop_event,
+        health=health,
     )
     if settings.pipeline.heap_trim_interval_s > 0:
         runner.between_batches.append(HeapTrimmer(settings.pipeline.heap_trim_interval_s))

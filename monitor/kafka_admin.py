@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from monitor.kafka_client import probe_brokers
 from monitor.settings import KafkaSettings
-from monitor.sources.kafka import probe_brokers
+from monitor.timefmt import utc_iso
 
 
 class ProduceError(RuntimeError):
@@ -52,7 +52,7 @@ def _key_and_value(line: bytes, restamp: bool) -> tuple[bytes | None, bytes]:
         return None, line
     key = str(obj.get("broadcast_id", "")).encode() or None
     if restamp:
-        obj["ts"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        obj["ts"] = utc_iso(time.time())
         line = json.dumps(obj, ensure_ascii=False).encode()
     return key, line
 

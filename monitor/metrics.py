@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import (
-    CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector, start_http_server,
+    CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from monitor import __version__
 from monitor.contracts import InvalidChunk
+from monitor.health import Health, serve
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ class Metrics:
         )
         for reason in InvalidChunk.REASONS:
             self.dead_lettered.labels(reason)
+        self.processing_errors = Counter(
+            "cct_processing_errors", "Records a stage raised on twice, alone, and that were dead-lettered as "
+            "processing_error, by stage and exception class", ["stage", "exception"], registry=r,
+        )
         self.skipped = Counter("cct_chunks_skipped", "Chunks skipped, by reason", ["reason"], registry=r)
         for reason in SKIP_REASONS:
             self.skipped.labels(reason)
@@ -121,6 +126,12 @@ class Metrics:
             "cct_alert_delivery_latency_seconds", "Chunk `ts` to the channel acknowledging the alert",
             ["channel", "durable"], buckets=LATENCY_BUCKETS, registry=r,
         )
+        self.kafka_access_failures = Counter(
+            "cct_kafka_access_failures", "Kafka authentication, authorisation or TLS failures (the monitor exits on one)",
+            ["kind"], registry=r,
+        )
+        for kind in ("authentication", "authorisation", "tls"):
+            self.kafka_access_failures.labels(kind)
         self.kafka = KafkaStats(registry=r)
 
     def init_classifier_labels(self, labels: Iterable[str]) -> None:
@@ -144,10 +155,9 @@ class Metrics:
             for label, value in scores.items():
                 self.scores.labels(label).observe(value)
 
-    def serve(self, host: str, port: int) -> int:
-        """Start the /metrics HTTP endpoint in a daemon thread; returns the bound port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return server.server_port
+    def serve(self, host: str, port: int, health: Health | None = None) -> int:
+        """Start the /metrics (and, with `health`, /healthz and /readyz) endpoint in a daemon thread; returns the port."""
+        return serve(host, port, self.registry, health)
 
 
 class OffsetsFetcher(Protocol):
@@ -219,6 +229,11 @@ class KafkaStats(Collector):
         """The log-end offsets fetched from the broker."""
         with self._lock:
             self._high.update(offsets)
+
+    def assigned_partitions(self) -> list[tuple[str, int]]:
+        """The partitions this member owns now."""
+        with self._lock:
+            return sorted(self._assigned)
 
     def needs_committed(self) -> list[tuple[str, int]]:
         """Assigned partitions whose committed offset is not known yet."""

@@ -2,19 +2,30 @@
 
 `Pipeline.process` is pure with respect to I/O: it returns the decisions to emit and the
 dead letters to publish; the runner does the emitting and the committing.
+
+No record stops the batch: a record that fails to decode is a dead letter with its reason, and one
+that makes a later stage (classifier, rules, rendering the decision record) raise is isolated: the
+stage is retried for that record alone, and if it still raises the record becomes a dead letter
+with reason `processing_error` and the exception class, while the rest of the batch carries on.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from monitor.contracts import InvalidChunk, TranscriptChunk, decode_chunk
 from monitor.metrics import Metrics
 from monitor.settings import PipelineSettings
 from monitor.stages import Classifier, DeadLetter, Decision, RuleEngine, SourceRecord, WorkItem
 from monitor.state import Admission, BroadcastStates
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -64,9 +75,45 @@ class Pipeline:
             try:
                 valid.append((decode_chunk(record.value, limit), record))
             except InvalidChunk as exc:
-                dead.append(DeadLetter(record, exc.reason, exc.detail))
-                self.metrics.dead_lettered.labels(exc.reason).inc()
+                dead.append(self._dead_letter(record, exc.reason, exc.detail))
+            except Exception as exc:  # a decoder bug must cost one record, never the consumer
+                dead.append(self._dead_letter(record, "decode_error", f"{exc.__class__.__name__}: {exc}"[:500]))
         return valid, dead
+
+    def _dead_letter(self, record: SourceRecord, reason: str, detail: str) -> DeadLetter:
+        self.metrics.dead_lettered.labels(reason).inc()
+        return DeadLetter(record, reason, detail)
+
+    def _isolate(self, stage: str, item: WorkItem, exc: Exception, dead: list[DeadLetter]) -> None:
+        """Dead-letter one record that a stage failed on twice, alone."""
+        rec = item.record
+        log.error("%s failed on %s (%s[%d]@%d) twice, alone; dead-lettered as processing_error: %s: %s",
+                  stage, item.chunk.chunk_id, rec.topic, rec.partition, rec.offset, exc.__class__.__name__, exc)
+        self.metrics.processing_errors.labels(stage, exc.__class__.__name__).inc()
+        dead.append(self._dead_letter(rec, "processing_error", f"{stage}: {exc.__class__.__name__}: {exc}"[:500]))
+
+    def _per_item(self, stage: str, items: list[WorkItem], run: Callable[[list[WorkItem]], list[T]],
+                  dead: list[DeadLetter]) -> tuple[list[WorkItem], list[T]]:
+        """`run(items)`; if it raises, run each item alone (twice at most) and drop the ones that still fail."""
+        try:
+            return items, run(items)
+        except Exception as exc:
+            log.warning("%s failed on a batch of %d (%s: %s); retrying each record alone",
+                        stage, len(items), exc.__class__.__name__, exc)
+        kept: list[WorkItem] = []
+        out: list[T] = []
+        for item in items:
+            for attempt in (1, 2):
+                try:
+                    (result,) = run([item])
+                except Exception as exc:
+                    if attempt == 2:
+                        self._isolate(stage, item, exc, dead)
+                    continue
+                kept.append(item)
+                out.append(result)
+                break
+        return kept, out
 
     def admit(self, valid: list[tuple[TranscriptChunk, SourceRecord]], received_at: float) -> tuple[list[WorkItem], dict[str, int]]:
         """Order the batch by (broadcast, seq) and pass it through the per-broadcast state."""
@@ -99,16 +146,18 @@ class Pipeline:
         items, skipped = self.admit(valid, received_at)
         t2 = time.perf_counter()
         model = self.classifier.info if self.classifier else None
-        if self.classifier and items:
-            batch_scores = self.classifier.score(items)
+        classifier, engine = self.classifier, self.engine
+        if classifier is not None and items:
+            items, batch_scores = self._per_item("classify", items, classifier.score, dead)
             for item, scores in zip(items, batch_scores, strict=True):
                 item.scores = scores
             m.observe_scores(batch_scores)
         t3 = time.perf_counter()
-        if self.engine is not None:
-            decisions = self.engine.evaluate(items, model)
+        if engine is not None and items:
+            items, decisions = self._per_item("rules", items, lambda batch: engine.evaluate(batch, model), dead)
         else:
             decisions = [Decision(item, model) for item in items]
+        decisions = self._renderable(decisions, dead)
         t4 = time.perf_counter()
         now = self.clock()
         for decision in decisions:
@@ -121,3 +170,15 @@ class Pipeline:
         m.stage_seconds.labels("classify").observe(t3 - t2)
         m.stage_seconds.labels("rules").observe(t4 - t3)
         return BatchResult(decisions, dead, skipped)
+
+    def _renderable(self, decisions: list[Decision], dead: list[DeadLetter]) -> list[Decision]:
+        """Drop (and dead-letter) a decision whose record the sinks could not render as UTF-8 JSON."""
+        kept = []
+        for decision in decisions:
+            try:
+                json.dumps(decision.to_record(), ensure_ascii=False).encode("utf-8")
+            except Exception as exc:
+                self._isolate("render", decision.item, exc, dead)
+                continue
+            kept.append(decision)
+        return kept

@@ -1,20 +1,19 @@
-"""The single-threaded poll → process → emit → commit loop and its lifecycle.
+"""The single-threaded poll → process → checkpoint loop and its lifecycle.
 
-Offsets are committed only after every durable sink has flushed the batch's decisions and the
-dead letters are acknowledged. While a durable sink fails, the source is paused (it keeps
-polling, so it keeps its group membership) and the batch is retried with backoff; nothing is
-dropped. SIGTERM/SIGINT finish the in-flight batch, flush, commit and leave the group.
+Each batch is processed by the pipeline and completed by the checkpoint (monitor.checkpoint), which
+owns the commit sequence: dead letters, then durable sinks, then offsets. SIGTERM/SIGINT finish the
+in-flight batch, flush, commit and leave the group.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import signal
 import threading
-import time
 from collections.abc import Callable, Sequence
 
+from monitor.checkpoint import Checkpoint, StopDuringOutage
+from monitor.health import Health
 from monitor.metrics import Metrics
 from monitor.pipeline import BatchResult, Pipeline
 from monitor.stages import Sink, Source, SourceRecord
@@ -33,29 +32,6 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
     signal.signal(signal.SIGINT, _stop)
 
 
-class StopDuringOutage(RuntimeError):
-    """Raised when asked to stop while a batch cannot be delivered; its offsets stay uncommitted."""
-
-
-class Backoff:
-    """Exponential backoff with full jitter."""
-
-    def __init__(self, base_s: float = 0.2, cap_s: float = 30.0, rng: random.Random | None = None) -> None:
-        self.base_s = base_s
-        self.cap_s = cap_s
-        self.attempt = 0
-        self.rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        """The next sleep, growing exponentially up to the cap."""
-        delay = min(self.cap_s, self.base_s * (2**self.attempt))
-        self.attempt += 1
-        return self.rng.uniform(delay / 2, delay)
-
-    def reset(self) -> None:
-        self.attempt = 0
-
-
 class Runner:
     """Drives a Source through a Pipeline into Sinks until stopped or the source is exhausted."""
 
@@ -68,6 +44,7 @@ class Runner:
         poll_timeout_s: float = 0.5,
         between_batches: Sequence[Callable[[], None]] = (),
         stop_event: threading.Event | None = None,
+        health: Health | None = None,
     ) -> None:
         self.source = source
         self.pipeline = pipeline
@@ -76,6 +53,8 @@ class Runner:
         self.poll_timeout_s = poll_timeout_s
         self.between_batches = list(between_batches)
         self.stop_event = stop_event or threading.Event()
+        self.health = health or Health(window_s=float("inf"))
+        self.checkpoint = Checkpoint(source, self.sinks, metrics, self.health, self.stop_event)
         self.batches = 0
         self.processed = 0
         self.dead_lettered = 0
@@ -90,6 +69,7 @@ class Runner:
                 for hook in self.between_batches:
                     hook()
                 records = self.source.poll(self.poll_timeout_s)
+                self.health.progress()
                 if not records:
                     if self.source.exhausted:
                         break
@@ -98,6 +78,7 @@ class Runner:
         except StopDuringOutage as exc:
             log.error("%s", exc)
         finally:
+            self.health.stopped()
             for sink in self.sinks:
                 try:
                     sink.flush()
@@ -111,61 +92,14 @@ class Runner:
             )
 
     def handle_batch(self, records: list[SourceRecord]) -> BatchResult:
-        """Process, emit and commit one batch."""
+        """Process one batch and complete it through the checkpoint."""
         m = self.metrics
         m.chunks_consumed.inc(len(records))
         m.batch_records.observe(len(records))
         result = self.pipeline.process(records)
-        t0 = time.perf_counter()
-        self._deliver(result)
-        t1 = time.perf_counter()
-        self.source.commit(records)
-        t2 = time.perf_counter()
-        m.stage_seconds.labels("emit").observe(t1 - t0)
-        m.stage_seconds.labels("commit").observe(t2 - t1)
+        self.checkpoint.complete(records, result)
         m.chunks_processed.inc(len(result.decisions))
-        m.last_batch_timestamp.set(time.time())
         self.batches += 1
         self.processed += len(result.decisions)
         self.dead_lettered += len(result.dead_letters)
         return result
-
-    def _deliver(self, result: BatchResult) -> None:
-        """Write dead letters and decisions; retry until every durable sink has them."""
-        backoff = Backoff()
-        pending_sinks = list(self.sinks)
-        dlq_done = not result.dead_letters
-        while True:
-            try:
-                if not dlq_done:
-                    self.source.dead_letter(result.dead_letters)
-                    dlq_done = True
-                still_pending = []
-                for sink in pending_sinks:
-                    try:
-                        sink.write(result.decisions)
-                        sink.flush()
-                    except Exception as exc:
-                        if not sink.durable:
-                            log.warning("best-effort sink %s failed: %s", sink.name, exc)
-                            continue
-                        log.warning("durable sink %s failed, will retry: %s", sink.name, exc)
-                        still_pending.append(sink)
-                pending_sinks = still_pending
-                if not pending_sinks:
-                    break
-            except Exception as exc:
-                log.warning("dead-letter publish failed, will retry: %s", exc)
-            self.metrics.emit_failures.inc()
-            self.metrics.paused.set(1)
-            self.source.pause()
-            delay = backoff.next_delay()
-            deadline = time.monotonic() + delay
-            while time.monotonic() < deadline:
-                if self.stop_event.is_set():
-                    raise StopDuringOutage("stopping while a durable sink is down: the batch stays uncommitted")
-                self.source.poll(min(0.2, max(0.0, deadline - time.monotonic())))
-        if backoff.attempt:
-            self.source.resume()
-            self.metrics.paused.set(0)
-            log.info("durable sinks recovered after %d retries; consumption resumed", backoff.attempt)

@@ -52,7 +52,9 @@ class KafkaSettings(_Section):
     ssl_keyfile: Path | None = None
     ssl_password: SecretStr | None = None
     ssl_check_hostname: bool = True
-    reconnect_backoff_max_s: float = Field(default=30.0, gt=0)
+    reconnect_backoff_max_s: float = Field(
+        default=2.0, gt=0, description="cap of the reconnect backoff: consumption resumes within seconds of the broker's return"
+    )
 
     def client_config(self) -> dict[str, Any]:
         """Keyword arguments shared by kafka-python's consumer, producer and admin client."""

@@ -3,9 +3,12 @@
 #
 #   scripts/kafka.sh fetch            copy the pinned Kafka jars from Maven Central into $CCT_KAFKA_HOME/libs
 #   scripts/kafka.sh start [DIR]      format storage in DIR (default $CCT_KAFKA_HOME/run) and start; prints the bootstrap address
+#   scripts/kafka.sh restart [DIR]    stop the broker in DIR and start it again on the same ports and data directory
 #   scripts/kafka.sh stop  [DIR]      stop the broker started in DIR
 #
 # Needs Java 17 and Maven. Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
+# Besides PLAINTEXT the broker has a SASL_PLAINTEXT listener with SCRAM-SHA-512 user "cct" (password in
+# DIR/sasl_password, address in DIR/sasl_bootstrap), for tests of right and wrong credentials.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_HOME=${CCT_KAFKA_HOME:-"$here/../.kafka"}
@@ -22,23 +25,32 @@ fetch() {
 }
 
 start() {
-  local dir=${1:-"$KAFKA_HOME/run"}
+  local dir=${1:-"$KAFKA_HOME/run"} keep=${2:-}
   fetch
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then cat "$dir/bootstrap"; return 0; fi
-  local port=${CCT_KAFKA_PORT:-$(free_port)} cport
+  local java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
+                   -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$LIBS/*")
+  if [ -n "$keep" ] && [ -f "$dir/server.properties" ] && [ -d "$dir/data" ]; then
+    launch "$dir" "${java_opts[@]}"; return $?
+  fi
+  local port=${CCT_KAFKA_PORT:-$(free_port)} cport sport
   cport=$(free_port)
+  sport=$(free_port)
   rm -rf "$dir/data"
+  python3 -c 'import secrets; print(secrets.token_hex(12))' > "$dir/sasl_password"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$dir/data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -57,13 +69,19 @@ Configuration:
     Root: {level: WARN, AppenderRef: [{ref: STDOUT}]}
     Logger: [{name: kafka.server.KafkaRaftServer, level: INFO}]
 LOG
-  local java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
-                   -Dlog4j2.configurationFile="$dir/log4j2.yaml" -cp "$LIBS/*")
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
-       -c "$dir/server.properties" > "$dir/format.log" 2>&1
-  nohup java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" > "$dir/server.log" 2>&1 &
-  echo $! > "$dir/pid"
+       -c "$dir/server.properties" -S "SCRAM-SHA-512=[name=cct,password=$(cat "$dir/sasl_password")]" > "$dir/format.log" 2>&1
   echo "127.0.0.1:$port" > "$dir/bootstrap"
+  echo "127.0.0.1:$sport" > "$dir/sasl_bootstrap"
+  launch "$dir" "${java_opts[@]}"
+}
+
+launch() {
+  local dir=$1; shift
+  local port; port=$(cut -d: -f2 "$dir/bootstrap")
+  : > "$dir/server.log"
+  nohup java "$@" kafka.Kafka "$dir/server.properties" > "$dir/server.log" 2>&1 &
+  echo $! > "$dir/pid"
   for _ in $(seq 1 120); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null \
        && grep -q "Kafka Server started" "$dir/server.log"; then
@@ -88,7 +106,8 @@ stop() {
 
 case "${1:-}" in
   fetch) fetch ;;
-  start) shift; start "$@" ;;
+  start) shift; start "${1:-}" ;;
+  restart) shift; stop "${1:-}"; start "${1:-"$KAFKA_HOME/run"}" keep ;;
   stop) shift; stop "$@" ;;
   *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

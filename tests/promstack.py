@@ -143,7 +143,9 @@ _COMPARISON = re.compile(r"(==|!=|>=|<=|>|<)(?!\s*bool\b)")
 
 def as_bool(expr: str) -> str:
     """An alert expression with every comparison turned into a `bool` comparison outside label matchers,
-    so it returns its series (0 or 1) whether the alert condition holds or not."""
+    so it returns its series (0 or 1) whether the alert condition holds or not; `absent(X)` becomes `X`,
+    which returns data exactly when the series the absence alert watches exist."""
+    expr = re.sub(r"\babsent\(", "(", expr)
     out, depth, quote = [], 0, None
     i = 0
     while i < len(expr):

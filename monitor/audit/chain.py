@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from monitor.timefmt import utc_iso as utc_now_iso  # the audit log's name for the project's one format
 
 GENESIS = "0" * 64
 FILE_PREFIX = "decisions-"
@@ -49,9 +50,6 @@ def encode_line(record: dict[str, Any]) -> bytes:
     return canonical(record) + b"\n"
 
 
-def utc_now_iso(ts: float) -> str:
-    """RFC 3339 UTC timestamp with milliseconds."""
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def file_name(number: int) -> str:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from monitor.audit.reviews import ReviewIntake, ReviewMessage, UnknownAlert
 from monitor.settings import KafkaSettings
-from monitor.sources.kafka import connect_with_backoff
+from monitor.kafka_client import connect_with_backoff
 
 log = logging.getLogger(__name__)
 

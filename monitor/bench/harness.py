@@ -14,11 +14,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from monitor.kafka_client import connect_with_backoff
+from monitor.timefmt import utc_iso
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,8 +63,7 @@ def free_port() -> int:
 def now_ts() -> tuple[float, str]:
     """(epoch seconds, the same instant as RFC 3339 with milliseconds)."""
     t = time.time()
-    stamp = datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return t, stamp
+    return t, utc_iso(t)
 
 
 @dataclass
@@ -81,7 +82,10 @@ class Producer:
     def __init__(self, bootstrap: str, topic: str, registry: Registry) -> None:
         self.topic = topic
         self.registry = registry
-        self.producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, batch_size=256 * 1024)
+        self.producer: KafkaProducer = connect_with_backoff(
+            lambda: KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, batch_size=256 * 1024),
+            "bench producer", stop=lambda: False, cap_s=2.0, servers=[bootstrap],
+        )
 
     def send(self, chunk: dict[str, Any], phase: str, partition: int | None = None) -> None:
         t, stamp = now_ts()
@@ -119,7 +123,10 @@ class AlertCollector:
     """Reads the alerts topic in a thread and notes when each alert became visible to a downstream reader."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+        self.consumer: KafkaConsumer = connect_with_backoff(
+            lambda: KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"),
+            "bench alert reader", stop=lambda: False, cap_s=2.0, servers=[bootstrap],
+        )
         self.topic = topic
         self.received: list[tuple[float, bytes]] = []
         self._stop = threading.Event()

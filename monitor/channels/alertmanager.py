@@ -15,16 +15,13 @@ import requests
 from monitor.alert import Alert, factcheck_of_alert
 from monitor.channels import render
 from monitor.channels.base import Channel, ChannelConfig, DeliveryError, Envelope
+from monitor.timefmt import utc_iso
 
 ALERTNAME = "CCTComplianceAlert"
 
 
 def _parse(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
-
-
-def _fmt(dt: datetime) -> str:
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def am_alert(alert: Alert, default_cooldown_s: float, generator_url: str | None = None) -> dict[str, Any]:
@@ -54,8 +51,8 @@ def am_alert(alert: Alert, default_cooldown_s: float, generator_url: str | None 
             "rule_version": alert.rule.version,
             "count": str(alert.count),
         },
-        "startsAt": _fmt(start),
-        "endsAt": _fmt(start + timedelta(seconds=float(cooldown))),
+        "startsAt": utc_iso(start),
+        "endsAt": utc_iso(start + timedelta(seconds=float(cooldown))),
     }
     fc = factcheck_of_alert(alert)
     if fc is not None:

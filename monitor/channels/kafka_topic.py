@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 
 from monitor.channels.base import Channel, ChannelConfig, DeliveryError, Envelope
 from monitor.settings import KafkaSettings
-from monitor.sources.kafka import probe_brokers
+from monitor.kafka_client import probe_brokers
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from monitor.alert import Alert, AlertDSA, AlertRule, make_alert_id
 from monitor.channels import channels_from_settings
 from monitor.channels.base import Envelope
 from monitor.cli.options import setting_option, settings_from_context
+from monitor.timefmt import utc_iso
 
 TEST_RULE_ID = "cct.channel-test"
 
@@ -30,7 +31,7 @@ def synthetic_alert(now: datetime | None = None) -> Alert:
         speaker={"id": "cct", "name": "cct-monitor", "role": "test"},
         evidence="This is a test alert sent by `cct-monitor alerts test`; no action is needed.",
         explanation=[{"test": "synthetic alert, no rule evaluated"}],
-        detected_at=now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        detected_at=utc_iso(now),
         actions={"decision_visibility": "none"}, cooldown_s=60,
     )
 

@@ -10,9 +10,12 @@ import click
 from kafka.errors import KafkaError
 
 from monitor.app import build_monitor
+from monitor.health import Health
+from monitor.kafka_client import EXIT_ACCESS_DENIED, KafkaAccessError
 from monitor.cli.options import setting_option, settings_from_context
 from monitor.metrics import Metrics
 from monitor.rules_engine.loader import RuleLoadError
+from monitor.settings import KafkaSettings
 from monitor.runner import install_signal_handlers
 
 log = logging.getLogger(__name__)
@@ -50,11 +53,15 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
     metrics = Metrics()
+    health = Health(window_s=settings.kafka.max_poll_interval_ms / 1000)
     if settings.metrics.enabled:  # served before connecting, so a monitor waiting for its broker is observable
-        port = metrics.serve(settings.metrics.host, settings.metrics.port)
-        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
+        port = metrics.serve(settings.metrics.host, settings.metrics.port, health)
+        log.info("metrics on http://%s:%d/metrics (probes: /healthz, /readyz)", settings.metrics.host, port)
     try:
-        monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event)
+        monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event,
+                                health=health)
+    except KafkaAccessError as exc:
+        _access_denied(ctx, exc, settings.kafka, metrics)
     except KafkaError as exc:
         if stop_event.is_set():
             log.info("stopped before the Kafka source connected")
@@ -62,4 +69,19 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         raise click.ClickException(f"cannot start the Kafka source: {exc}") from None
     except RuleLoadError as exc:
         raise click.ClickException(f"the rule files do not validate:\n{exc}") from None
-    monitor.runner.run()
+    try:
+        monitor.runner.run()
+    except KafkaAccessError as exc:
+        _access_denied(ctx, exc, settings.kafka, metrics)
+
+
+def _access_denied(ctx: click.Context, exc: KafkaAccessError, kafka: KafkaSettings, metrics: Metrics) -> None:
+    """One clear line naming the cause, counted, then exit status 3 (retrying a refused login never helps)."""
+    metrics.kafka_access_failures.labels(exc.kind).inc()
+    user = f", user {kafka.sasl_username}" if kafka.security_protocol.startswith("SASL") else ""
+    log.error(
+        "Kafka %s failure for the %s at %s (security_protocol %s%s%s): %s; fix the credentials, ACLs or TLS "
+        "settings; exiting with status %d", exc.kind, exc.what, kafka.bootstrap_servers, kafka.security_protocol,
+        f", {kafka.sasl_mechanism}" if kafka.sasl_mechanism else "", user, exc.cause, EXIT_ACCESS_DENIED,
+    )
+    ctx.exit(EXIT_ACCESS_DENIED)

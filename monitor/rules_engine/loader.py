@@ -3,6 +3,11 @@
 YAML is parsed once with the safe loader into both data and a node tree; the node marks map each
 value's path to its line, so schema errors (pydantic) and semantic errors (unknown labels, undefined
 keyword lists, invalid RE2 patterns, duplicate ids, unbumped versions) point at the exact line.
+
+Rule files are hostile input as far as the parser goes: a file larger than MAX_RULE_FILE_BYTES is
+refused before it is read, anchors and aliases (`&a`, `*a`, the "billion laughs" expansion) are refused
+while composing, and so is a document of more than MAX_RULE_NODES nodes, so nothing is ever expanded
+or walked beyond a small, fixed budget.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from monitor.rules_engine.model import CONDITION_KEYS, DEFAULT_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
 NARRATIVES_DIR = "narratives"  # narrative sets, not rule files (monitor.narratives)
+MAX_RULE_FILE_BYTES = 1024 * 1024  # the shipped sets are ~15 KB each
+MAX_RULE_NODES = 100_000
 TEST_CHUNK_FIELDS = frozenset(FIELDS) | {"start_ms", "end_ms", "ts"}
 
 
@@ -112,10 +119,36 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, problems: list[tuple[int, s
             _walk(item, (*loc, i), lines, problems)
 
 
+class RuleFileLoader(yaml.SafeLoader):
+    """The safe loader without anchors or aliases, and with a cap on the number of nodes it composes."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            raise yaml.composer.ComposerError(
+                None, None, f"YAML {kind} '{event.anchor}': anchors and aliases are not allowed in rule files; "
+                "write the value out",
+                event.start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_RULE_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_RULE_NODES} YAML nodes; a rule file is far smaller", event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Problem]]:
-    """Safe-load one YAML document; return its data, its line map and syntax problems."""
+    """Safe-load one YAML document (no aliases, bounded size); return its data, its line map and syntax problems."""
     lines = LineMap()
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_RULE_FILE_BYTES:
+        return None, lines, [Problem(file, 1, f"{len(text)} characters exceeds the rule-file limit of {MAX_RULE_FILE_BYTES}")]
+    loader = RuleFileLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -129,6 +162,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Problem]]:
         return None, lines, [Problem(file, line, f"invalid YAML: {exc.problem or exc.context}")]
     except yaml.YAMLError as exc:
         return None, lines, [Problem(file, 1, f"invalid YAML: {exc}")]
+    except RecursionError:
+        return None, lines, [Problem(file, 1, "invalid YAML: nested deeper than the parser allows")]
     finally:
         loader.dispose()
     return data, lines, [Problem(file, line, reason) for line, reason in raw]
@@ -274,7 +309,11 @@ def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS,
 
 
 def _read(path: Path) -> tuple[str | None, Problem | None]:
+    """The file's text, or the problem; a file over MAX_RULE_FILE_BYTES is refused before it is read."""
     try:
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:
+            return None, Problem(str(path), 1, f"{size} bytes exceeds the rule-file limit of {MAX_RULE_FILE_BYTES}")
         return path.read_text(encoding="utf-8"), None
     except FileNotFoundError:
         return None, Problem(str(path), 1, "no such file")

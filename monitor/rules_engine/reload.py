@@ -1,7 +1,10 @@
 """Hot reload of rule files between batches: mtime polling (`rules.watch`) and SIGHUP (always).
 
-A change (or SIGHUP) makes the reloader load, validate and test the new rule set in full — label
-rules with the running classifier — and only then hand it to `Pipeline.set_engine`. The swap runs as a
+A change (or SIGHUP) first has the files parsed and validated off the main loop, in a child process
+with a memory and time budget (`VALIDATE_MEMORY_BYTES`, `VALIDATE_TIMEOUT_S`): a hostile file (a
+YAML alias bomb, a huge or deeply nested document) costs the child, never the monitor, and the poll
+loop keeps deciding with the old rules meanwhile. Only a set that passed is then built and tested in
+full — label rules with the running classifier — and handed to `Pipeline.set_engine`. The swap runs as a
 `Runner.between_batches` hook, so no chunk is ever evaluated against a half-loaded set. Windows and open
 alerts of rules whose sha256 did not change carry over. On any failure the old set stays in force, each
 problem is logged as `file:line: reason`, `cct_rules_reload_success` drops to 0,
@@ -10,18 +13,24 @@ problem is logged as `file:line: reason`, `cct_rules_reload_success` drops to 0,
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import monitor
 
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
 from monitor.narratives.loader import narrative_dirs, set_files
 from monitor.rules_engine.engine import RuleEngine
-from monitor.rules_engine.loader import Problem, RuleLoadError, discover
+from monitor.rules_engine.loader import Problem, RuleLoadError, discover, load_rule_sets
+from monitor.rules_engine.model import DEFAULT_LABELS
 from monitor.rules_engine.metrics import rule_metrics
 from monitor.rules_engine.stage import build_engine_with, describe_sets, resolve_rule_paths
 from monitor.settings import RulesSettings
@@ -46,6 +55,43 @@ def fingerprint(paths: list[Path]) -> Fingerprint:
     return tuple(out)
 
 
+VALIDATE_MEMORY_BYTES = 1024 * 1024 * 1024
+VALIDATE_TIMEOUT_S = 30.0
+_CHILD = "from monitor.rules_engine.reload import validate_child; validate_child()"
+
+
+def validate_child() -> None:
+    """Child-process entry: read {paths, labels, memory} as JSON from stdin, print the problems as JSON."""
+    import resource
+
+    request = json.load(sys.stdin)
+    limit = int(request["memory"])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        problems = load_rule_sets(request["paths"], request["labels"]).problems
+        out = [[p.file, p.line, p.reason] for p in problems]
+    except MemoryError:
+        out = [[", ".join(request["paths"]), 1, f"validation needed more than {limit // 2**20} MiB; refused"]]
+    json.dump(out, sys.stdout)
+
+
+def validate_within_budget(paths: Sequence[Path], labels: Sequence[str], memory_bytes: int = VALIDATE_MEMORY_BYTES,
+                           timeout_s: float = VALIDATE_TIMEOUT_S) -> list[Problem]:
+    """Parse and validate the rule files in a child process capped at `memory_bytes` and `timeout_s`."""
+    where = ", ".join(str(p) for p in paths)
+    request = json.dumps({"paths": [str(p) for p in paths], "labels": list(labels), "memory": memory_bytes})
+    env = {"PYTHONPATH": str(Path(monitor.__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD], input=request, capture_output=True, text=True,
+                              timeout=timeout_s, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        return [Problem(where, 1, f"validation took longer than {timeout_s:.0f} s; refused")]
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [Problem(where, 1, f"validation failed within its {memory_bytes // 2**20} MiB budget ({last})")]
+    return [Problem(f, line, reason) for f, line, reason in json.loads(done.stdout)]
+
+
 def log_failure(problems: list[Problem]) -> None:
     """The default operator hook: one ERROR line per problem."""
     for problem in problems:
@@ -53,7 +99,11 @@ def log_failure(problems: list[Problem]) -> None:
 
 
 class RuleReloader:
-    """Call it between batches; it reloads when the rule files changed or SIGHUP arrived."""
+    """Call it between batches; it reloads when the rule files changed or SIGHUP arrived.
+
+    The budgeted validation runs in a thread (waiting on its child process) while batches go on; a later
+    call picks up its verdict and, if the files passed, builds and swaps the new engine.
+    """
 
     def __init__(self, settings: RulesSettings, pipeline: Pipeline, metrics: Metrics,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -67,6 +117,8 @@ class RuleReloader:
         self._requested = threading.Event()
         self._fingerprint = fingerprint(self.paths)
         self._last_check = clock()
+        self._validation: threading.Thread | None = None
+        self._verdict: list[Problem] | None = None
         self.reloads = 0
         self.failures = 0
 
@@ -85,9 +137,24 @@ class RuleReloader:
         signal.signal(signal.SIGHUP, lambda _sig, _frame: self.request())
         return True
 
+    @property
+    def pending(self) -> bool:
+        """True while a change is being validated off the main loop."""
+        return self._validation is not None
+
     def __call__(self) -> None:
-        """The between-batches hook: reload on request; with `watch`, also when the files changed (polled at most
-        every `watch_interval_s`)."""
+        """The between-batches hook: apply a finished validation; start one on request or, with `watch`, when the
+        files changed (polled at most every `watch_interval_s`)."""
+        if self._validation is not None:
+            if self._validation.is_alive():
+                return
+            self._validation = None
+            problems, self._verdict = self._verdict or [], None
+            if problems:
+                self._fail(problems)
+            else:
+                self.reload()
+            return
         requested = self._requested.is_set()
         now = self.clock()
         if not requested and (not self.watch or now - self._last_check < self.interval_s):
@@ -98,11 +165,20 @@ class RuleReloader:
             return
         self._requested.clear()
         self._fingerprint = current
-        self.reload()
+        self.metrics.reload_timestamp.set(time.time())
+        labels = self.pipeline.classifier.info.labels if self.pipeline.classifier is not None else DEFAULT_LABELS
+        self._validation = threading.Thread(target=self._validate, args=(list(labels),), name="rules-validate",
+                                            daemon=True)
+        self._validation.start()
+
+    def _validate(self, labels: list[str]) -> None:
+        try:
+            self._verdict = validate_within_budget(self.paths, labels)
+        except Exception as exc:  # a reload must never take the monitor down
+            self._verdict = [Problem(", ".join(str(p) for p in self.paths), 1, f"unexpected error: {exc}")]
 
     def reload(self) -> bool:
         """Build, validate and test the new set; swap it in only if everything passed."""
-        self.metrics.reload_timestamp.set(time.time())
         try:
             engine = build_engine_with(self.paths, self.metrics, self.pipeline.classifier)
         except RuleLoadError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -63,6 +64,8 @@ class DecisionSink:
         if self.durable:
             drop_torn_tail(path)
         self._fh: IO[str] = sys.stdout if path == "-" else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        # fsync is for files; a named pipe or a device (a log shipper reading the decisions) rejects it
+        self._syncable = self.durable and stat.S_ISREG(os.fstat(self._fh.fileno()).st_mode)
 
     def write(self, decisions: Sequence[Decision]) -> None:
         for decision in decisions:
@@ -72,7 +75,7 @@ class DecisionSink:
 
     def flush(self) -> None:
         self._fh.flush()
-        if self.durable and self.fsync:
+        if self._syncable and self.fsync:
             os.fsync(self._fh.fileno())
 
     def close(self) -> None:

@@ -22,7 +22,9 @@ PERSON = "[person]"
 CONTACT = "[contact]"
 ADDRESS = "[address]"
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+# A match may only start where the local part starts (not inside a run of its characters), so each run is
+# scanned once: linear time, where `\b[\w.+-]+@` retried from every word boundary inside "a.a.a.…" (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@\w{2,}")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{6,}\d(?!\w)")

@@ -1,13 +1,14 @@
 """Kafka source: a kafka-python consumer-group member with manual commits and a dead-letter producer.
 
 Offsets are committed only by `commit`, which the runner calls after the batch's decisions are
-safely written. A broker that is down at start is retried with backoff and logged, not crashed on.
+safely written. A broker that is down at start is retried with backoff and logged, not crashed on;
+wrong credentials, a denied ACL or a TLS failure raise `KafkaAccessError` (see monitor.kafka_client).
+While running, losing the broker is logged once as a WARNING and its return once as INFO.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Callable, Sequence
 
@@ -16,9 +17,12 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from kafka.errors import CommitFailedError, KafkaConfigurationError, KafkaConnectionError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from monitor.kafka_client import (
+    KafkaAccessError, LinkState, classify, connect_with_backoff, derived_instance_id, sleep_unless_stopped,
+)
 from monitor.metrics import KafkaStats
 from monitor.settings import KafkaSettings
 from monitor.sources.kafka_offsets import KafkaOffsets
@@ -31,60 +35,6 @@ ASSIGNORS = {
     "roundrobin": (RoundRobinPartitionAssignor,),
     "cooperative-sticky": (CooperativeStickyAssignor,),
 }
-
-
-def probe_brokers(servers: Sequence[str], timeout_s: float = 2.0) -> None:
-    """Open (and close) a TCP connection to the first bootstrap server that answers; OSError if none does.
-
-    Checked before a client is built, because kafka-python's constructors block for their whole
-    bootstrap timeout on a dead broker and cannot be interrupted by a stop request.
-    """
-    last: OSError = OSError(f"no bootstrap servers configured: {list(servers)}")
-    for server in servers:
-        host, _, port = server.rpartition(":")
-        try:
-            socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout_s).close()
-            return
-        except (OSError, ValueError) as exc:
-            last = exc if isinstance(exc, OSError) else OSError(f"bad bootstrap server {server!r}")
-    raise last
-
-
-def _sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> bool:
-    """Sleep in short slices; True as soon as `stop()` is."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if stop():
-            return True
-        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-    return stop()
-
-
-def connect_with_backoff(
-    factory: Callable[[], object], what: str, stop: Callable[[], bool], cap_s: float, servers: Sequence[str] = (),
-) -> object:
-    """Call `factory` once a bootstrap server answers, retrying with backoff and one clear log line per attempt.
-
-    A stop request ends the wait promptly with KafkaConnectionError.
-    """
-    delay = 0.5
-    while True:
-        try:
-            if servers:
-                probe_brokers(servers)
-            return factory()
-        except KafkaConfigurationError:
-            raise
-        except (KafkaError, OSError) as exc:
-            if stop():
-                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
-            log.warning(
-                "%s: Kafka broker not reachable at %s (%s: %s); retrying in %.1fs",
-                what, ",".join(servers) or "the bootstrap servers", exc.__class__.__name__, exc, delay,
-            )
-            if _sleep_unless_stopped(delay, stop):
-                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
-            delay = min(cap_s, delay * 2)
 
 
 def dlq_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
@@ -142,8 +92,9 @@ class KafkaSource:
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
             partition_assignment_strategy=ASSIGNORS[settings.partition_assignment],
         )
-        if settings.group_instance_id:
-            consumer_conf["group_instance_id"] = settings.group_instance_id
+        instance_id = settings.group_instance_id or derived_instance_id()
+        if instance_id:
+            consumer_conf["group_instance_id"] = instance_id
         self.consumer: KafkaConsumer = connect_with_backoff(
             lambda: KafkaConsumer(**consumer_conf), "consumer", stop, settings.reconnect_backoff_max_s,
             common["bootstrap_servers"],
@@ -152,7 +103,9 @@ class KafkaSource:
         self.consumer.subscribe([settings.input_topic], listener=_Rebalances(self))
         self._producer: KafkaProducer | None = None
         self._stop = stop
-        log.info("subscribed to %s as group %s via %s", settings.input_topic, settings.group_id, settings.bootstrap_servers)
+        self._link = LinkState("consumer")
+        log.info("subscribed to %s as group %s via %s%s", settings.input_topic, settings.group_id, settings.bootstrap_servers,
+                 f" (static member {instance_id})" if instance_id else "")
 
     @property
     def exhausted(self) -> bool:
@@ -169,7 +122,7 @@ class KafkaSource:
             except KafkaError as exc:
                 problem = f"metadata unavailable ({exc})"
             log.warning("input topic %s %s; retrying in %.1fs", topic, problem, delay)
-            if _sleep_unless_stopped(delay, stop):
+            if sleep_unless_stopped(delay, stop):
                 return
             delay = min(self.settings.reconnect_backoff_max_s, delay * 2)
 
@@ -189,9 +142,13 @@ class KafkaSource:
         try:
             polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=self.settings.max_poll_records)
         except KafkaError as exc:
+            kind = classify(exc)
+            if kind is not None:
+                raise KafkaAccessError(kind, "consumer", f"{type(exc).__name__}: {exc}") from exc
             log.warning("poll failed (%s); retrying", exc)
             time.sleep(min(1.0, timeout_s))
             return []
+        self._link.update(bool(polled) or self._connected())
         if self._paused and polled:
             self._rewind(polled)
             return []
@@ -202,6 +159,13 @@ class KafkaSource:
         if self.stats is not None:
             self.stats.polled((tp.topic, tp.partition) for tp, recs in polled.items() if recs)
         return records
+
+    def _connected(self) -> bool:
+        """Whether the group coordinator is known (it is forgotten when its broker connection drops)."""
+        coordinator = getattr(self.consumer, "_coordinator", None)
+        if coordinator is None or not hasattr(coordinator, "coordinator_unknown"):
+            return True
+        return not coordinator.coordinator_unknown()
 
     def _finish_interrupted_join(self) -> None:
         """Work around a kafka-python 3.0 race that can leave this member in the group with no partitions.
@@ -246,6 +210,9 @@ class KafkaSource:
                             "committed offset, so these records may be decided again", exc)
                 return
             except KafkaError as exc:
+                kind = classify(exc)
+                if kind is not None:
+                    raise KafkaAccessError(kind, "consumer commit", f"{type(exc).__name__}: {exc}") from exc
                 log.warning("commit failed (%s); a later commit covers these records, or they are redelivered", exc)
                 return
             if self.stats is not None:

@@ -157,3 +157,45 @@ def test_broken_rule_file_keeps_the_old_set_and_a_valid_change_is_picked_up(tmp_
     assert seen[1][0]["ruleset"]["sets"] == [{"id": "reload-test", "version": "1.0.0",
                                               "sha256": seen[4][0]["ruleset"]["sets"][0]["sha256"]}]
     assert seen[7][0]["ruleset"]["sets"][0]["version"] == "1.1.0"
+
+
+def _peak_rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+
+
+def test_alias_bomb_reload_is_refused_off_the_main_loop_and_the_old_rules_keep_serving(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "main.yaml").write_text(RULES_V1, encoding="utf-8")
+    transcript = tmp_path / "transcript.jsonl"
+    transcript.write_text("", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    log = tmp_path / "monitor.log"
+    env = {**os.environ, "CCT_RULES__WATCH_INTERVAL_S": "0.2", "CCT_METRICS__HOST": "127.0.0.1",
+           "CCT_AUDIT__PATH": "", "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "monitor", "run", "--source", "file", "--input", str(transcript), "--follow",
+           "--rules", str(rules), "--no-classifier", "--decisions", str(out), "--metrics-port", "0"]
+    with log.open("w") as log_fh:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log_fh, stderr=subprocess.STDOUT)
+    try:
+        port = int(wait_for("the metrics endpoint",
+                            lambda: (m := re.search(r"metrics on http://127\.0\.0\.1:(\d+)/metrics", log.read_text()))
+                            and m.group(1), proc, log))
+        append_chunks(transcript, 0, ["hello", "the vote is rigged"])
+        wait_for("decisions 0-1", lambda: set(decisions(out)) >= {0, 1}, proc, log)
+        rss_before = _peak_rss_kib(proc.pid)
+
+        bomb = rules / "zz-lol.yaml"
+        bomb.write_text((Path(__file__).parents[1] / "fixtures" / "hostile" / "billion-laughs.yaml").read_text())
+        wait_for("the reload failure metric", lambda: metric(port, "cct_rules_reload_failures_total") == 1.0, proc, log)
+        assert f"{bomb}:1: invalid YAML: YAML anchor 'a'" in log.read_text()
+        append_chunks(transcript, 2, ["still rigged, i tell you", "ok"])
+        wait_for("decisions 2-3", lambda: set(decisions(out)) >= {2, 3}, proc, log)
+        grown_mib = (_peak_rss_kib(proc.pid) - rss_before) / 1024
+        assert grown_mib < 100, f"the monitor's peak RSS grew by {grown_mib:.0f} MiB during the hostile reload"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    fired = {seq: [f["rule_id"] for f in records[0]["firings"]] for seq, records in decisions(out).items()}
+    assert fired == {0: [], 1: ["reload.fraud"], 2: ["reload.fraud"], 3: []}

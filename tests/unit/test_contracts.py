@@ -51,6 +51,15 @@ def test_is_final_defaults_to_true() -> None:
         (_raw(asr_confidence=1.5), "invalid_value", "'asr_confidence'"),
         (_raw(ts="yesterday"), "invalid_value", "'ts'"),
         (_raw(territories=["germany"]), "invalid_value", "'territories.0'"),
+        (_raw(extra=[[[[]]]]).replace(b"[[[[]]]]", b"[" * 3000 + b"]" * 3000), "too_deep", "recursion limit"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "too_deep", "recursion limit"),
+        (_raw(seq=7).replace(b'"seq": 7', b'"seq": ' + b"9" * 4301), "invalid_number", "number out of range"),
+        (_raw(n=7).replace(b'"n": 7', b'"n": ' + b"1" * 9000), "invalid_number", "number out of range"),
+        (_raw(text="a\ud800b"), "invalid_text", "'text': surrogates not allowed"),
+        (_raw(speaker={"name": "\udfff"}), "invalid_text", "'speaker.name'"),
+        (_raw(broadcast_id="b\udc00"), "invalid_text", "'broadcast_id'"),
+        (_raw(seq=2**70), "out_of_range", "'seq'"),
+        (_raw(end_ms=2**53 + 1), "out_of_range", "'end_ms'"),
     ],
 )
 def test_invalid_records_name_their_reason(raw: bytes, reason: str, detail_part: str) -> None:
@@ -75,3 +84,9 @@ def test_exported_schema_is_current_and_agrees_with_the_decoder(repo_root) -> No
     assert validator.is_valid(json.loads(_raw(speaker={"name": "Ana"}, language="en")))
     assert not validator.is_valid(json.loads(_raw(seq="3")))
     assert not validator.is_valid({"broadcast_id": "b1", "seq": 1})
+
+
+def test_escaped_surrogate_pairs_and_escaped_backslashes_are_valid_text() -> None:
+    assert decode_chunk(_raw(text="a\U0001F600b")).text == "a\U0001F600b"  # json.dumps writes a surrogate pair
+    assert decode_chunk(b'{"broadcast_id": "b", "seq": 1, "text": "a\\\\ud800"}').text == "a\\ud800"
+    assert decode_chunk(_raw(seq=2**53)).seq == 2**53

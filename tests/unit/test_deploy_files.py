@@ -43,8 +43,8 @@ def test_kubernetes_deployment_has_probes_and_scrape_port() -> None:
     docs = {d["kind"]: d for f in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in _load_all(f) if "kind" in d}
     assert {"Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "Kustomization"} <= set(docs)
     container = docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/metrics"
+    paths = {probe: container[probe]["httpGet"]["path"] for probe in ("startupProbe", "livenessProbe", "readinessProbe")}
+    assert paths == {"startupProbe": "/readyz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
     assert container["ports"][0]["containerPort"] == 9464
     assert docs["HorizontalPodAutoscaler"]["spec"]["metrics"][0]["external"]["metric"]["name"] == "cct_kafka_consumer_lag"
     kustomized = {r for r in docs["Kustomization"]["resources"]}
