@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,13 @@ def item(text: str, seq: int = 0, broadcast: str = "b1", scores: dict[str, float
 def fired(engine: RuleEngine, *items: WorkItem) -> list[list[str]]:
     """Rule ids fired per item."""
     return [[f["rule_id"] for f in d.firings] for d in engine.evaluate(list(items), None)]
+
+
+def settle(reloader: Any) -> None:
+    """One between-batches call, then more until a validation it started off the main loop is applied."""
+    reloader()
+    deadline = time.monotonic() + 120
+    while reloader.pending:
+        assert time.monotonic() < deadline, "the rule validation never finished"
+        time.sleep(0.05)
+        reloader()

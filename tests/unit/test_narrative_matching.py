@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from prometheus_client import CollectorRegistry
-from rules_helpers import item, ruleset, write_set
+from rules_helpers import item, ruleset, settle, write_set
 
 from monitor.audit.read import AlertEntry, Located
 from monitor.channels.alertmanager import am_alert
@@ -184,7 +184,7 @@ def test_hot_reload_rebuilds_the_index_and_keeps_the_old_one_on_error(tmp_path: 
     path.write_text(yaml.safe_dump(narrative_set(PENS, DEAD, BLEACH, version="1.1.0"), sort_keys=False), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
     now[0] = 5.0
-    reloader()
+    settle(reloader)
     second = pipeline.engine
     assert second is not first and reloader.reloads == 1
     assert len(second.narratives.indexes["mini"]) == 3
@@ -194,7 +194,7 @@ def test_hot_reload_rebuilds_the_index_and_keeps_the_old_one_on_error(tmp_path: 
     path.write_text(path.read_text(encoding="utf-8").replace("publisher: PolitiFact", "publisher: ''", 1), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_mtime_ns + 2 * 10**9,) * 2)
     now[0] = 10.0
-    reloader()
+    settle(reloader)
     assert pipeline.engine is second and reloader.failures == 1
     assert pipeline.engine.evaluate(bleach_said, None)[0].alerts
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
-from rules_helpers import item, ruleset, write_set
+from rules_helpers import item, ruleset, settle, write_set
 
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
@@ -45,16 +44,6 @@ def touch(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-
-
-def settle(reloader: RuleReloader) -> None:
-    """One between-batches call, then more until a validation it started off the main loop is applied."""
-    reloader()
-    deadline = time.monotonic() + 120
-    while reloader.pending:
-        assert time.monotonic() < deadline, "the rule validation never finished"
-        time.sleep(0.05)
-        reloader()
 
 
 def sample(metrics: Metrics, name: str) -> float | None:
