@@ -120,6 +120,22 @@ class RuleEngine(Protocol):
 
 
 @runtime_checkable
+class WindowedRuleEngine(RuleEngine, Protocol):
+    """A rule engine whose per-broadcast rule state lives in the pipeline's state owner (monitor.state)."""
+
+    @property
+    def uses_labels(self) -> bool: ...
+
+    def use_states(self, states: Any) -> None:
+        """Keep rule state in the pipeline's `BroadcastStates` from now on."""
+        ...
+
+    def replay(self, items: Sequence[WorkItem]) -> None:
+        """Rebuild rule state from already-decided items without deciding anything."""
+        ...
+
+
+@runtime_checkable
 class Sink(Protocol):
     """Receives decisions. A durable sink's `flush` returns only when its writes are safe."""
 
