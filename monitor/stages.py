@@ -109,7 +109,7 @@ class Classifier(Protocol):
 
 @runtime_checkable
 class RuleEngine(Protocol):
-    """Evaluates compiled rule sets over classified items, keeping its own per-broadcast window state."""
+    """Evaluates compiled rule sets over classified items."""
 
     @property
     def info(self) -> dict[str, Any]: ...

@@ -369,6 +369,7 @@ class RuleEngine:
             model=AlertModel(name=model.name, sha256=model.sha256) if model else None,
             detected_at=utc_iso(now),
             latency_ms=round(latency, 3) if latency is not None else None,
+            read_latency_ms=round(max(0.0, now - item.received_at) * 1000.0, 3) if item.received_at else None,
             audience=chunk.audience.model_dump(exclude_none=True) if chunk.audience else None,
             language=chunk.language,
             territories=chunk.territories,
