@@ -7,11 +7,12 @@ redelivery or a replay of the same evidence never yields a second, different ale
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)  # lowest first
 
 
 def make_alert_id(rule_id: str, rule_version: str, broadcast_id: str, seqs: list[int]) -> str:
@@ -92,7 +93,8 @@ class Alert(BaseModel):
     explanation: list[dict[str, Any]] = Field(default_factory=list)
     model: AlertModel | None = None
     detected_at: str
-    latency_ms: float | None = None
+    latency_ms: float | None = None  # from the chunk's `ts` (when it was said) to detection
+    read_latency_ms: float | None = None  # from the monitor reading the chunk to detection
     audience: dict[str, Any] | None = None
     language: str | None = None
     territories: list[str] | None = None

@@ -91,9 +91,9 @@ def build_monitor(
     stop_event = stop_event or threading.Event()
     source: Source
     if source_kind == "kafka":
-        rebuilder = WindowRebuilder(settings.kafka, pipeline) if settings.pipeline.rebuild_on_assignment else None
+        rebuilder = WindowRebuilder(settings.kafka, pipeline, rebuild=settings.pipeline.rebuild_on_assignment)
         source = KafkaSource(
-            settings.kafka, on_assignment=rebuilder.on_assignment if rebuilder else None, stop=stop_event.is_set,
+            settings.kafka, on_assignment=rebuilder.on_assignment, stop=stop_event.is_set,
             stats=metrics.kafka,
         )
         health.partitions = metrics.kafka.assigned_partitions

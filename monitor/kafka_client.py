@@ -23,6 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaError
+from tenacity import RetryCallState
+
+from monitor.retry import Backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -152,6 +155,12 @@ def probe_brokers(servers: Sequence[str], timeout_s: float = 2.0) -> None:
     raise last
 
 
+def connect_backoff(cap_s: float) -> Backoff:
+    """The shared retry policy for waits on the broker: 0.5 s doubling up to `cap_s`, no jitter (the cap is what
+    bounds resuming after the broker's return)."""
+    return Backoff(base_s=0.5, cap_s=cap_s, jitter=False)
+
+
 def sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> bool:
     """Sleep in short slices; True as soon as `stop()` is."""
     deadline = time.monotonic() + seconds
@@ -198,30 +207,35 @@ def _build(factory: Callable[[], T], what: str, stop: Callable[[], bool], watch:
 def connect_with_backoff(
     factory: Callable[[], T], what: str, stop: Callable[[], bool], cap_s: float, servers: Sequence[str] = (),
 ) -> T:
-    """`factory()` once a bootstrap server answers, retrying an unreachable broker with capped backoff.
+    """`factory()` once a bootstrap server answers, retrying an unreachable broker with `connect_backoff(cap_s)`.
 
     One WARNING per failed attempt; a stop request ends the wait within ~0.1 s with KafkaConnectionError;
     an authentication, authorisation or TLS failure raises KafkaAccessError at once.
     """
     watch = client_log_watch()
-    delay = 0.5
-    while True:
-        try:
-            if servers:
-                probe_brokers(servers)
-            return _build(factory, what, stop, watch)
-        except (KafkaConfigurationError, KafkaAccessError):
-            raise
-        except (KafkaError, OSError) as exc:
-            if stop():
-                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
-            log.warning(
-                "%s: Kafka broker not reachable at %s (%s: %s); retrying in %.1fs",
-                what, ",".join(servers) or "the bootstrap servers", exc.__class__.__name__, exc, delay,
-            )
-            if sleep_unless_stopped(delay, stop):
-                raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
-            delay = min(cap_s, delay * 2)
+
+    def attempt() -> T:
+        if servers:
+            probe_brokers(servers)
+        return _build(factory, what, stop, watch)
+
+    def unreachable(exc: BaseException) -> bool:
+        return isinstance(exc, KafkaError | OSError) and not isinstance(exc, KafkaConfigurationError | KafkaAccessError)
+
+    def say(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if stop():
+            raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
+        log.warning(
+            "%s: Kafka broker not reachable at %s (%s: %s); retrying in %.1fs",
+            what, ",".join(servers) or "the bootstrap servers", exc.__class__.__name__, exc, state.upcoming_sleep,
+        )
+
+    def sleep(seconds: float) -> None:
+        if sleep_unless_stopped(seconds, stop):
+            raise KafkaConnectionError(f"{what}: stopped while waiting for the broker") from None
+
+    return connect_backoff(cap_s).retrying(sleep, on_exception=unreachable, before_sleep=say)(attempt)
 
 
 class LinkState:

@@ -20,6 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from monitor import __version__
+from monitor.classify.labels import DEFAULT_LABELS
 from monitor.contracts import InvalidChunk
 from monitor.health import Health, serve
 
@@ -29,7 +30,6 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 
 STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 STAGES = ("decode", "state", "classify", "rules", "emit", "commit")
 SKIP_REASONS = ("non_final", "duplicate")
-DEFAULT_LABELS = ("claim", "election", "health", "threat", "hate")
 SCORE_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}

@@ -21,7 +21,7 @@ from typing import TypeVar
 from monitor.contracts import InvalidChunk, TranscriptChunk, decode_chunk
 from monitor.metrics import Metrics
 from monitor.settings import PipelineSettings
-from monitor.stages import Classifier, DeadLetter, Decision, RuleEngine, SourceRecord, WorkItem
+from monitor.stages import Classifier, DeadLetter, Decision, RuleEngine, SourceRecord, WindowedRuleEngine, WorkItem
 from monitor.state import Admission, BroadcastStates
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,10 @@ class BatchResult:
 
 
 class Pipeline:
-    """Holds per-broadcast state and the classify/rules stages; processes one batch at a time."""
+    """Holds the per-broadcast state owner and the classify/rules stages; processes one batch at a time.
+
+    `states` owns all per-broadcast state, the rule engine's included (handed to it by `set_engine`).
+    """
 
     def __init__(
         self,
@@ -61,9 +64,14 @@ class Pipeline:
             dedupe_seqs=settings.dedupe_seqs,
             max_broadcasts=settings.max_broadcasts,
         )
+        if engine is not None:
+            self.set_engine(engine)
 
     def set_engine(self, engine: RuleEngine) -> None:
-        """Swap the rule engine; called between batches only, so no chunk sees a half-loaded set."""
+        """Swap the rule engine; called between batches only, so no chunk sees a half-loaded set. The engine keeps
+        its rule state in this pipeline's owner from then on."""
+        if isinstance(engine, WindowedRuleEngine):
+            engine.use_states(self.states)
         self.engine = engine
 
     def decode(self, records: Sequence[SourceRecord]) -> tuple[list[tuple[TranscriptChunk, SourceRecord]], list[DeadLetter]]:
@@ -125,7 +133,7 @@ class Pipeline:
         skipped: dict[str, int] = {}
         n_context = self.settings.context_chunks
         for chunk, record in ordered:
-            verdict = self.states.admit(chunk)
+            verdict = self.states.admit(chunk, (record.topic, record.partition))
             if verdict in (Admission.DUPLICATE, Admission.NON_FINAL):
                 skipped[verdict.value] = skipped.get(verdict.value, 0) + 1
                 self.metrics.skipped.labels(verdict.value).inc()
@@ -135,6 +143,57 @@ class Pipeline:
             items.append(WorkItem(chunk, record, self.states.context(chunk, n_context), received_at))
         self.metrics.broadcasts_active.set(len(self.states))
         return items, skipped
+
+    def replay(self, records: Sequence[SourceRecord]) -> int:
+        """Rebuild the state of the broadcasts in `records`, which a previous owner already decided: forget them,
+        admit the records again and run them quietly through the rules' windows and cooldowns (classifying
+        them first when a rule reads labels). Nothing is decided, emitted or counted. Returns the chunks admitted."""
+        valid: list[tuple[TranscriptChunk, SourceRecord]] = []
+        for record in records:
+            try:
+                valid.append((decode_chunk(record.value, self.settings.max_record_bytes), record))
+            except Exception:
+                continue  # the previous owner dead-lettered it
+        self.states.forget({chunk.broadcast_id for chunk, _ in valid})
+        items: list[WorkItem] = []
+        for chunk, record in sorted(valid, key=lambda cr: (cr[0].broadcast_id, cr[0].seq)):
+            if self.states.admit(chunk, (record.topic, record.partition)) in (Admission.DUPLICATE, Admission.NON_FINAL):
+                continue
+            received_at = (record.timestamp_ms or 0) / 1000.0
+            items.append(WorkItem(chunk, record, self.states.context(chunk, self.settings.context_chunks), received_at))
+        self.metrics.broadcasts_active.set(len(self.states))
+        engine = self.engine
+        if not isinstance(engine, WindowedRuleEngine) or not items:
+            return len(items)
+        if self.classifier is not None and engine.uses_labels:
+            items = self._replay_scores(items, self.classifier)
+        try:
+            engine.replay(items)
+        except Exception as exc:  # losing rebuilt rule state must not stop the consumer
+            log.warning("replaying %d chunks through the rules failed (%s: %s); their rule windows start empty",
+                        len(items), exc.__class__.__name__, exc)
+            for bid in {item.chunk.broadcast_id for item in items}:
+                self.states.rule_states(bid).clear()
+        return len(items)
+
+    @staticmethod
+    def _replay_scores(items: list[WorkItem], classifier: Classifier) -> list[WorkItem]:
+        """Score replayed items; one the classifier fails on alone is left out (it was dead-lettered before)."""
+        try:
+            batches = [(items, classifier.score(items))]
+        except Exception:
+            batches = []
+            for item in items:
+                try:
+                    batches.append(([item], classifier.score([item])))
+                except Exception:
+                    continue
+        kept = []
+        for batch, scores in batches:
+            for item, s in zip(batch, scores, strict=True):
+                item.scores = s
+                kept.append(item)
+        return kept
 
     def process(self, records: Sequence[SourceRecord]) -> BatchResult:
         """Run one polled batch through every stage up to (not including) emit."""

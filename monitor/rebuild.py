@@ -1,11 +1,17 @@
-"""Rebuild per-broadcast window state when partitions are assigned to this replica.
+"""The assign/revoke hooks of the per-broadcast state owner (`Pipeline.states`).
 
-After a rebalance the new owner of a partition has no memory of its broadcasts: no context for
-the classifier and no recently-seen seqs. On assignment, for each newly assigned partition, this
-re-reads the records of the last `window_seconds` (located with `offsets_for_times`) up to the
-group's committed offset — the chunks the previous owner already decided — and feeds them into
-the pipeline's per-broadcast state. Nothing is classified, evaluated or emitted; processing then
-resumes at the committed offset as usual (at-least-once).
+On revocation the broadcasts last seen on the revoked partitions are forgotten whole (window, seen
+seqs, rule windows and open alerts), so a process keeps no state for broadcasts it no longer owns.
+
+On assignment the new owner of a partition has no memory of its broadcasts: no context for the
+classifier, no recently-seen seqs, no rule windows. For each newly assigned partition this re-reads
+the records of the last `window_seconds` (located with `offsets_for_times`) up to the group's
+committed offset — the chunks the previous owner already decided — and replays them into the state
+owner (`Pipeline.replay`): admitted to the windows, and run quietly through the rules' windows and
+cooldowns, so a windowed rule does not start empty and an alert the previous owner opened keeps
+folding repeats instead of a second one being opened. Nothing is decided, emitted or counted;
+processing then resumes at the committed offset as usual (at-least-once). Rule windows and cooldowns
+longer than `pipeline.window_seconds` are rebuilt only as far as that horizon.
 
 The re-read uses its own consumer that is assigned partitions directly: it never joins the group
 and never commits.
@@ -20,7 +26,6 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from monitor.contracts import InvalidChunk, decode_chunk
 from monitor.pipeline import Pipeline
 from monitor.settings import KafkaSettings
 from monitor.stages import SourceRecord
@@ -29,20 +34,29 @@ log = logging.getLogger(__name__)
 
 
 class WindowRebuilder:
-    """`on_assignment` callback for KafkaSource that restores the window of newly assigned partitions."""
+    """`on_assignment` callback for KafkaSource: forgets revoked partitions' broadcasts and, with `rebuild`,
+    restores the state of newly assigned partitions' broadcasts."""
 
     def __init__(
         self, settings: KafkaSettings, pipeline: Pipeline, timeout_s: float = 30.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time, rebuild: bool = True,
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline
         self.timeout_s = timeout_s
         self.clock = clock
+        self.rebuild_on_assignment = rebuild
         self.rebuilt_records = 0
 
     def on_assignment(self, partitions: set[TopicPartition], assigned: bool) -> None:
-        if assigned and partitions:
+        if not partitions:
+            return
+        if not assigned:
+            gone = self.pipeline.states.forget_partitions((tp.topic, tp.partition) for tp in partitions)
+            if gone:
+                log.info("forgot the state of %d broadcasts of revoked partitions", len(gone))
+            return
+        if self.rebuild_on_assignment:
             try:
                 self.rebuild(partitions)
             except KafkaError as exc:
@@ -62,7 +76,7 @@ class WindowRebuilder:
         return ranges
 
     def rebuild(self, partitions: set[TopicPartition]) -> int:
-        """Read back and admit the window of `partitions`; returns the number of records replayed."""
+        """Read back and replay the window of `partitions` into the state owner; returns the number of records read."""
         started = time.monotonic()
         consumer = KafkaConsumer(
             **self.settings.client_config(), group_id=self.settings.group_id, enable_auto_commit=False,
@@ -78,21 +92,11 @@ class WindowRebuilder:
             records = self._read(consumer, ranges)
         finally:
             consumer.close(autocommit=False)
-        chunks = []
-        limit = self.pipeline.settings.max_record_bytes
-        for record in records:
-            try:
-                chunks.append(decode_chunk(record.value, limit))
-            except InvalidChunk:
-                continue  # already dead-lettered by the previous owner
-        broadcasts = {chunk.broadcast_id for chunk in chunks}
-        self.pipeline.states.forget(broadcasts)
-        for chunk in sorted(chunks, key=lambda c: (c.broadcast_id, c.seq)):
-            self.pipeline.states.admit(chunk)
+        admitted = self.pipeline.replay(records)
         self.rebuilt_records += len(records)
         log.info(
-            "rebuilt the window of %d broadcasts from %d records of %s in %.2fs",
-            len(broadcasts), len(records), sorted(f"{tp.topic}[{tp.partition}]" for tp in ranges),
+            "rebuilt the state of %d chunks from %d records of %s in %.2fs",
+            admitted, len(records), sorted(f"{tp.topic}[{tp.partition}]" for tp in ranges),
             time.monotonic() - started,
         )
         return len(records)

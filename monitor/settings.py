@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.alert import Severity
+
 ENV_PREFIX = "CCT_"
 ENV_DELIMITER = "__"
 
@@ -151,7 +153,7 @@ class AlertChannelSettings(_Section):
 
     type: Literal["kafka", "jsonl", "webhook", "alertmanager", "console"]
     name: str | None = Field(default=None, description="unique channel name; default: the type")
-    min_severity: Literal["info", "low", "medium", "high", "critical"] = "info"
+    min_severity: Severity = "info"
     rules: list[str] = Field(default_factory=list, description="rule id globs this channel takes; empty: all")
     categories: list[str] = Field(default_factory=list, description="DSA categories this channel takes; empty: all")
     url: str | None = Field(default=None, description="webhook URL or Alertmanager base URL")

@@ -109,13 +109,29 @@ class Classifier(Protocol):
 
 @runtime_checkable
 class RuleEngine(Protocol):
-    """Evaluates compiled rule sets over classified items, keeping its own per-broadcast window state."""
+    """Evaluates compiled rule sets over classified items."""
 
     @property
     def info(self) -> dict[str, Any]: ...
 
     def evaluate(self, items: Sequence[WorkItem], model: ModelInfo | None) -> list[Decision]:
         """One Decision per item, in order."""
+        ...
+
+
+@runtime_checkable
+class WindowedRuleEngine(RuleEngine, Protocol):
+    """A rule engine whose per-broadcast rule state lives in the pipeline's state owner (monitor.state)."""
+
+    @property
+    def uses_labels(self) -> bool: ...
+
+    def use_states(self, states: Any) -> None:
+        """Keep rule state in the pipeline's `BroadcastStates` from now on."""
+        ...
+
+    def replay(self, items: Sequence[WorkItem]) -> None:
+        """Rebuild rule state from already-decided items without deciding anything."""
         ...
 
 

@@ -1,8 +1,11 @@
-"""Per-broadcast state: ordering by seq, duplicate and non-final filtering, and a bounded rolling window.
+"""The one owner of per-broadcast state: ordering by seq, duplicate and non-final filtering, a bounded
+rolling window, the rule engine's windows and open alerts, and the partition each broadcast arrives on.
 
 Memory is bounded three ways: a window keeps at most `window_seconds` of speech and at most
 `window_max_chunks` chunks; each broadcast remembers at most `dedupe_seqs` recent seqs; at most
-`max_broadcasts` broadcasts are kept, the least recently active being evicted first.
+`max_broadcasts` broadcasts are kept, the least recently active being evicted first, with their rule
+state. A revoked partition's broadcasts are forgotten whole (`forget_partitions`); a newly assigned
+partition's are rebuilt by `monitor.rebuild`, rule state included.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import enum
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.contracts import TranscriptChunk, speech_time_ms
 
@@ -33,6 +37,8 @@ class BroadcastWindow:
     seen: set[int] = field(default_factory=set)
     seen_order: deque[int] = field(default_factory=deque)
     max_seq: int = -1
+    partition: tuple[str, int] | None = None
+    rules: dict[tuple[str, str], Any] = field(default_factory=dict)  # (rule id, rule sha256) -> the engine's state
 
     def remember(self, seq: int, limit: int) -> None:
         self.seen.add(seq)
@@ -88,11 +94,14 @@ class BroadcastStates:
             self._states.move_to_end(broadcast_id)
         return state
 
-    def admit(self, chunk: TranscriptChunk) -> Admission:
-        """Record a chunk. Non-final hypotheses and already-seen seqs are not added to the window."""
+    def admit(self, chunk: TranscriptChunk, partition: tuple[str, int] | None = None) -> Admission:
+        """Record a chunk (read from `partition`, a (topic, partition) pair, when it came from Kafka).
+        Non-final hypotheses and already-seen seqs are not added to the window."""
         if not chunk.is_final:
             return Admission.NON_FINAL
         state = self._state(chunk.broadcast_id)
+        if partition is not None:
+            state.partition = partition
         if chunk.seq in state.seen:
             return Admission.DUPLICATE
         state.remember(chunk.seq, self.dedupe_seqs)
@@ -122,8 +131,30 @@ class BroadcastStates:
         state = self._states.get(broadcast_id)
         return list(state.chunks) if state else []
 
+    def rule_states(self, broadcast_id: str) -> dict[tuple[str, str], Any]:
+        """The rule engine's state of a broadcast, keyed by (rule id, rule sha256); counts as activity."""
+        return self._state(broadcast_id).rules
+
+    def keep_rules(self, keys: set[tuple[str, str]]) -> None:
+        """Drop the rule state of every rule not in `keys` (a reloaded set changed or removed it)."""
+        for state in self._states.values():
+            for key in [k for k in state.rules if k not in keys]:
+                del state.rules[key]
+
+    def clear_rules(self) -> None:
+        """Forget every rule window and open alert, keeping the chunk windows."""
+        for state in self._states.values():
+            state.rules.clear()
+
     def forget(self, broadcast_ids: Iterable[str]) -> None:
-        """Drop the state of broadcasts this process no longer owns (after a rebalance)."""
+        """Drop everything known about these broadcasts: window, seen seqs and rule state."""
         for bid in broadcast_ids:
             self._states.pop(bid, None)
+
+    def forget_partitions(self, partitions: Iterable[tuple[str, int]]) -> list[str]:
+        """Forget the broadcasts last seen on these (topic, partition)s (revoked from this process); their ids."""
+        gone = set(partitions)
+        ids = [bid for bid, state in self._states.items() if state.partition in gone]
+        self.forget(ids)
+        return ids
 

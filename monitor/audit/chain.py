@@ -10,11 +10,11 @@ number gives the order, and the first record of a file continues the chain of th
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from monitor.canonical import canonical_json
 from monitor.timefmt import utc_iso as utc_now_iso  # the audit log's name for the project's one format
 
 GENESIS = "0" * 64
@@ -30,7 +30,7 @@ RECORD_TYPES = frozenset({
 
 def canonical(obj: Any) -> bytes:
     """The canonical JSON bytes of `obj`: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return canonical_json(obj).encode("utf-8")
 
 
 def record_hash(record: dict[str, Any]) -> str:

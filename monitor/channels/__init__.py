@@ -14,8 +14,9 @@ def default_channels(settings: Settings, source_kind: str) -> list[AlertChannelS
     return channels
 
 
-def build_channel(spec: AlertChannelSettings, settings: Settings) -> Channel:
-    """One channel from its settings; raises ValueError when a required field is missing."""
+def build_channel(spec: AlertChannelSettings, settings: Settings, source_kind: str = "kafka") -> Channel:
+    """One channel from its settings; raises ValueError when a required field is missing. A file source is a
+    replay: the console then reports latency relative to the replay."""
     config = ChannelConfig(
         name=spec.channel_name, min_severity=spec.min_severity, rules=list(spec.rules),
         categories=list(spec.categories), queue_size=spec.queue_size, retry_base_s=spec.retry_base_s,
@@ -34,7 +35,7 @@ def build_channel(spec: AlertChannelSettings, settings: Settings) -> Channel:
     if spec.type == "console":
         from monitor.channels.console import ConsoleChannel
 
-        return ConsoleChannel(config)
+        return ConsoleChannel(config, replay=source_kind == "file")
     if not spec.url:
         raise ValueError(f"alert channel {config.name}: 'url' is required for a {spec.type} channel")
     link = spec.link or settings.console.alert_link()  # the reviewer console's alert page when it has a URL
@@ -57,4 +58,4 @@ def channels_from_settings(settings: Settings, source_kind: str) -> list[Channel
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"alert channel names must be unique; repeated: {', '.join(dupes)} (set 'name')")
-    return [build_channel(spec, settings) for spec in specs]
+    return [build_channel(spec, settings, source_kind) for spec in specs]

@@ -1,7 +1,9 @@
 """What every alert channel shares: its filter, a bounded queue, retries with backoff and a circuit breaker.
 
 A channel only knows how to `send` a batch of alerts and raise when the receiver did not take them.
-Queueing, retrying, circuit breaking and counting live here so every channel behaves the same.
+Queueing, retrying, circuit breaking and counting live here so every channel behaves the same; the
+delays between retries come from the shared policy in `monitor.retry` (`retry_base_s` doubling to
+`retry_max_s`, half jitter).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 
 from monitor.alert import SEVERITIES, Alert
 from monitor.metrics import CIRCUIT_STATES, Metrics
+from monitor.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +70,6 @@ class ChannelConfig:
             return False
         wanted = alert.actions.get("channels") if isinstance(alert.actions, dict) else None
         return not routed or not wanted or self.name in wanted
-
-
-def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
-    """Exponential backoff with jitter: a uniform draw in [d/2, d], d = min(cap, base * 2**attempt)."""
-    delay = min(cap_s, base_s * (2 ** min(attempt, 30)))
-    return rng.uniform(delay / 2, delay)
 
 
 class CircuitBreaker:
@@ -150,6 +147,7 @@ class Delivery:
         self.labels = (channel.name, "true" if channel.durable else "false")
         self.breaker = CircuitBreaker(self.config.breaker_failures, self.config.breaker_reset_s, clock)
         self.rng = rng or random.Random()
+        self.backoff = Backoff(self.config.retry_base_s, self.config.retry_max_s)
         self._queue: deque[Envelope] = deque()
         self._queued: set[tuple[str, int]] = set()
         self._delivered: OrderedDict[tuple[str, int], None] = OrderedDict()
@@ -263,7 +261,7 @@ class Delivery:
             if self._attempt_send([head]):
                 self._attempt = 0
             else:
-                self._sleep(backoff_delay(self._attempt, self.config.retry_base_s, self.config.retry_max_s, self.rng))
+                self._sleep(self.backoff.delay(self._attempt, self.rng))
                 self._attempt += 1
 
     def _sleep(self, seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""Console channel: the readable multi-line rendering of each alert, on stderr by default."""
+"""Console channel: the readable multi-line rendering of each alert, on stderr by default. With `replay` (the
+file source: a recording replayed) it gives latency relative to the replay instead of to the original speech."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ class ConsoleChannel(Channel):
     durable = False
     routed = False
 
-    def __init__(self, config: ChannelConfig, stream: IO[str] | None = None) -> None:
+    def __init__(self, config: ChannelConfig, stream: IO[str] | None = None, replay: bool = False) -> None:
         super().__init__(config)
         self.stream = stream or sys.stderr
+        self.replay = replay
 
     def send(self, envelopes: Sequence[Envelope]) -> None:
         for env in envelopes:
-            self.stream.write(console_text(env.alert) + "\n")
+            self.stream.write(console_text(env.alert, self.replay) + "\n")
         self.stream.flush()

@@ -121,8 +121,17 @@ def _latest(alert: Alert) -> list[str]:
     return [f"  latest    “{extra['last_evidence']}” at {at} (seq {extra.get('last_seq', '?')})"]
 
 
-def console_text(alert: Alert) -> str:
-    """The multi-line console rendering: who said what, when, which rule and why, reach and action."""
+def latency(alert: Alert, replay: bool = False) -> str:
+    """How long detection took: after speech for a live source; for a replayed recording (whose `ts` lies in
+    the past) after the monitor read the chunk."""
+    if replay:
+        return f", {alert.read_latency_ms / 1000:.3f}s after it was read (replay)" if alert.read_latency_ms is not None else ""
+    return f", {alert.latency_ms / 1000:.2f}s after speech" if alert.latency_ms is not None else ""
+
+
+def console_text(alert: Alert, replay: bool = False) -> str:
+    """The multi-line console rendering: who said what, when, which rule and why, reach and action; `replay`
+    says the source is a recording replayed (latency relative to the replay, not to the original speech)."""
     repeat = f" (×{alert.count})" if alert.count > 1 else ""
     lines = [
         f"━━ ALERT {alert.rule.severity.upper()}{repeat} ━━ {alert.rule.title}",
@@ -138,7 +147,6 @@ def console_text(alert: Alert) -> str:
         *([f"  factcheck {checked}"] if (checked := factcheck(alert)) else []),
         f"  reach     {reach(alert)}",
         f"  action    {action(alert)}",
-        f"  alert     {alert.alert_id} detected {alert.detected_at}"
-        + (f", {alert.latency_ms / 1000:.2f}s after speech" if alert.latency_ms is not None else ""),
+        f"  alert     {alert.alert_id} detected {alert.detected_at}{latency(alert, replay)}",
     ]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor import dsa
+from monitor.alert import SEVERITIES
 from monitor.audit.reviews import OUTCOMES
 from monitor.channels import render
 from monitor.console import csrf, views
@@ -160,7 +161,7 @@ def _queue_context(request: Request) -> dict[str, Any]:
     filters = views.QueueFilters.parse(request.query_params)
     view = console.live.view
     return {"filters": filters, "groups": views.queue(view, filters, _now()), "options": views.filter_options(view),
-            "severities": ("info", "low", "medium", "high", "critical"), "depth": views.open_depth(view),
+            "severities": SEVERITIES, "depth": views.open_depth(view),
             "rows_url": "/queue/rows?" + urlencode(filters.query()), "version": console.live.version}
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +37,8 @@ from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.metrics import RuleMetrics
 from monitor.rules_engine.view import ChunkView
 from monitor.stages import Decision, ModelInfo, WorkItem
+from monitor.state import BroadcastStates
+from monitor.timefmt import utc_iso
 
 EVIDENCE_SEPARATOR = " … "
 
@@ -87,10 +89,6 @@ class RuleState:
     open: OpenAlert | None = None
 
 
-def _utc_iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def escalate(severity: str, levels: int) -> str:
     """Severity moved by `levels`, clamped to info..critical."""
     index = SEVERITIES.index(severity) + levels
@@ -98,7 +96,11 @@ def escalate(severity: str, levels: int) -> str:
 
 
 class RuleEngine:
-    """Compiled rule sets plus per-broadcast state. One instance per loaded rule version; see `adopt_state`.
+    """Compiled rule sets evaluated over per-broadcast rule state. One instance per loaded rule version.
+
+    The rule state (windows of matches, open alerts) lives in a `BroadcastStates` owner, keyed by rule id
+    and sha256: a private one until the pipeline hands over its own (`use_states`), so one broadcast cap,
+    eviction, revocation and rebuild cover chunk windows and rule windows alike; see also `adopt_state`.
 
     Deprecated rules are loaded and validated but not evaluated, and a rule set is only evaluated within its
     effective period; `every_rule` lifts both (inline tests run every rule, whatever the date).
@@ -121,10 +123,9 @@ class RuleEngine:
         self.rules = [r for r in compile_rule_sets(self.sets, self.narratives.sets)
                       if every_rule or r.rule.status != "deprecated"]
         self.metrics = metrics
-        self.max_broadcasts = max_broadcasts
         self.clock = clock
         self.every_rule = every_rule
-        self._state: OrderedDict[str, dict[str, RuleState]] = OrderedDict()
+        self.states = BroadcastStates(max_broadcasts=max_broadcasts)
         self.sha256 = combined_sha256([s.sha256 for s in self.sets])
         self._stamp: dict[str, Any] = {
             "sha256": self.sha256,
@@ -164,36 +165,32 @@ class RuleEngine:
             modes[cr.rule.mode] = modes.get(cr.rule.mode, 0) + 1
         self.metrics.publish_sets([(s.ruleset.id, s.ruleset.version, s.sha256) for s in self.sets], modes)
 
-    def adopt_state(self, previous: RuleEngine) -> None:
-        """Carry windows and open alerts over from the engine this one replaces, for rules whose sha256 is unchanged."""
-        current = {c.rule.id: c.sha256 for c in self.rules}
-        same = {c.rule.id for c in previous.rules if current.get(c.rule.id) == c.sha256}
-        for broadcast, states in previous._state.items():
-            kept = {rid: st for rid, st in states.items() if rid in same}
-            if kept:
-                self._state[broadcast] = kept
+    @property
+    def rule_keys(self) -> set[tuple[str, str]]:
+        """(rule id, sha256) of every rule evaluated: the keys of its state in the owner."""
+        return {(c.rule.id, c.sha256) for c in self.rules}
 
-    def _rule_state(self, broadcast_id: str, rule_id: str) -> RuleState:
-        states = self._state.get(broadcast_id)
-        if states is None:
-            states = self._state[broadcast_id] = {}
-            while len(self._state) > self.max_broadcasts:
-                self._state.popitem(last=False)
-        else:
-            self._state.move_to_end(broadcast_id)
-        state = states.get(rule_id)
+    def use_states(self, states: BroadcastStates) -> None:
+        """Keep rule state in `states` (the pipeline's owner) from now on, dropping that of rules not in this set."""
+        self.states = states
+        states.keep_rules(self.rule_keys)
+
+    def adopt_state(self, previous: RuleEngine) -> None:
+        """Carry windows and open alerts over from the engine this one replaces, for rules whose sha256 is
+        unchanged: both share the previous owner, where a changed rule's state is under another key."""
+        self.states = previous.states
+
+    def _rule_state(self, broadcast_id: str, cr: CompiledRule) -> RuleState:
+        states = self.states.rule_states(broadcast_id)
+        key = (cr.rule.id, cr.sha256)
+        state = states.get(key)
         if state is None:
-            state = states[rule_id] = RuleState()
+            state = states[key] = RuleState()
         return state
 
     def reset(self) -> None:
-        """Forget every window and open alert."""
-        self._state.clear()
-
-    def forget(self, broadcast_ids: Sequence[str]) -> None:
-        """Drop the state of broadcasts this process no longer owns."""
-        for bid in broadcast_ids:
-            self._state.pop(bid, None)
+        """Forget every rule window and open alert."""
+        self.states.clear_rules()
 
     def evaluate(self, items: Sequence[WorkItem], model: ModelInfo | None) -> list[Decision]:
         """One Decision per item, in order, with firings and the alerts of enforce-mode firings."""
@@ -202,6 +199,13 @@ class RuleEngine:
                 self.metrics.evaluations.labels(cr.rule.id, cr.rule.mode).inc(len(items))
         matches = self._narrative_matches(items)
         return [self._evaluate_item(item, model, found) for item, found in zip(items, matches, strict=True)]
+
+    def replay(self, items: Sequence[WorkItem]) -> None:
+        """Run already-decided items through the windows and cooldowns only: no metrics, alerts or decisions.
+        After a rebalance this gives the new owner the rule state the previous owner had."""
+        matches = self._narrative_matches(items)
+        for item, found in zip(items, matches, strict=True):
+            self._evaluate_item(item, None, found, quiet=True)
 
     def _narrative_matches(self, items: Sequence[WorkItem]) -> list[dict[str, Any]]:
         """Each final chunk's matches in the narrative sets rules read: one matcher call per batch."""
@@ -221,7 +225,8 @@ class RuleEngine:
         rs = cr.ruleset
         return rs.effective_from <= day and (rs.effective_until is None or day <= rs.effective_until)
 
-    def _evaluate_item(self, item: WorkItem, model: ModelInfo | None, narratives: dict[str, Any]) -> Decision:
+    def _evaluate_item(self, item: WorkItem, model: ModelInfo | None, narratives: dict[str, Any],
+                       quiet: bool = False) -> Decision:
         decision = Decision(item, model, ruleset=self._stamp)
         chunk = item.chunk
         if not chunk.is_final:
@@ -234,14 +239,14 @@ class RuleEngine:
                 continue
             exceptions = [{"reason": reason, "matched": node.test(view)} for reason, node in cr.unless]
             if any(e["matched"] for e in exceptions):
-                if self.metrics is not None:
+                if self.metrics is not None and not quiet:
                     self.metrics.suppressed.labels(cr.rule.id).inc()
                 continue
-            state = self._rule_state(chunk.broadcast_id, cr.rule.id)
+            state = self._rule_state(chunk.broadcast_id, cr)
             evidence = self._window(cr, state, chunk, item, t_ms)
             if evidence is None:
                 continue
-            self._fire(cr, state, decision, view, evidence, exceptions, t_ms)
+            self._fire(cr, state, decision, view, evidence, exceptions, t_ms, quiet)
         return decision
 
     def _window(self, cr: CompiledRule, state: RuleState, chunk: TranscriptChunk, item: WorkItem,
@@ -266,7 +271,7 @@ class RuleEngine:
         return sorted(candidates[-window.count:], key=lambda e: e.seq)
 
     def _fire(self, cr: CompiledRule, state: RuleState, decision: Decision, view: ChunkView,
-              evidence: list[Evidence], exceptions: list[dict[str, Any]], t_ms: float) -> None:
+              evidence: list[Evidence], exceptions: list[dict[str, Any]], t_ms: float, quiet: bool = False) -> None:
         rule = cr.rule
         trace = cr.when.trace(view)
         escalations = []
@@ -314,6 +319,8 @@ class RuleEngine:
                        "seconds": rule.window.seconds if rule.window else None,
                        "per_speaker": rule.window.per_speaker if rule.window else False, "seqs": seqs},
         }
+        if quiet:
+            return
         decision.firings.append(firing)
         if self.metrics is not None:
             self.metrics.firings.labels(rule.id, severity, rule.dsa.category, rule.mode).inc()
@@ -360,8 +367,9 @@ class RuleEngine:
             explanation=firing["matched"] + [{"exceptions_checked": firing["exceptions"]},
                                              {"escalations": firing["escalations"]}],
             model=AlertModel(name=model.name, sha256=model.sha256) if model else None,
-            detected_at=_utc_iso(now),
+            detected_at=utc_iso(now),
             latency_ms=round(latency, 3) if latency is not None else None,
+            read_latency_ms=round(max(0.0, now - item.received_at) * 1000.0, 3) if item.received_at else None,
             audience=chunk.audience.model_dump(exclude_none=True) if chunk.audience else None,
             language=chunk.language,
             territories=chunk.territories,

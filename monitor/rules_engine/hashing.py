@@ -8,18 +8,13 @@ change in meaning does. A rule's hash also covers the contents of the keyword li
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from monitor.canonical import canonical_json
 from monitor.rules_engine.model import Rule, RuleSet
 
 # Fields of a rule that do not change what it does: editing only these needs no version bump.
 NON_BODY_FIELDS = ("version", "modified", "tests", "status", "references", "falsepositives", "description")
-
-
-def canonical_json(data: Any) -> str:
-    """Deterministic JSON text: sorted keys, compact separators, UTF-8 kept."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def sha256_of(data: Any) -> str:

@@ -20,17 +20,15 @@ from pydantic import (
 )
 
 from monitor import dsa
-from monitor.alert import SEVERITIES
+from monitor.alert import Severity
+from monitor.classify.labels import DEFAULT_LABELS
 from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.leaves.base import NAME_PATTERN, Score, Strict, Text
 from monitor.rules_engine.leaves.field import FIELDS
 from monitor.semver import ID_PATTERN, SemVer
 
-DEFAULT_LABELS: tuple[str, ...] = ("claim", "election", "health", "threat", "hate")
 
 
-Severity = Literal["info", "low", "medium", "high", "critical"]
-assert tuple(Severity.__args__) == SEVERITIES  # type: ignore[attr-defined]
 
 
 def _member_of(name: str, allowed: frozenset[str]) -> Any:

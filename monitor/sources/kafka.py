@@ -19,9 +19,11 @@ from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
+from tenacity import RetryCallState
 
 from monitor.kafka_client import (
-    KafkaAccessError, LinkState, classify, connect_with_backoff, derived_instance_id, sleep_unless_stopped,
+    KafkaAccessError, LinkState, classify, connect_backoff, connect_with_backoff, derived_instance_id,
+    sleep_unless_stopped,
 )
 from monitor.metrics import KafkaStats
 from monitor.settings import KafkaSettings
@@ -113,18 +115,25 @@ class KafkaSource:
 
     def _wait_for_topic(self, stop: Callable[[], bool]) -> None:
         """Wait until the input topic exists, saying so in the log, instead of idling in the group without partitions."""
-        topic, delay = self.settings.input_topic, 0.5
-        while not stop():
+        topic = self.settings.input_topic
+
+        def problem() -> str | None:
+            if stop():
+                return None
             try:
-                if self.consumer.partitions_for_topic(topic):
-                    return
-                problem = "does not exist yet (create it with `cct-monitor topics create`)"
+                return None if self.consumer.partitions_for_topic(topic) else (
+                    "does not exist yet (create it with `cct-monitor topics create`)")
             except KafkaError as exc:
-                problem = f"metadata unavailable ({exc})"
-            log.warning("input topic %s %s; retrying in %.1fs", topic, problem, delay)
-            if sleep_unless_stopped(delay, stop):
-                return
-            delay = min(self.settings.reconnect_backoff_max_s, delay * 2)
+                return f"metadata unavailable ({exc})"
+
+        def say(state: RetryCallState) -> None:
+            assert state.outcome is not None
+            log.warning("input topic %s %s; retrying in %.1fs", topic, state.outcome.result(), state.upcoming_sleep)
+
+        connect_backoff(self.settings.reconnect_backoff_max_s).retrying(
+            lambda seconds: sleep_unless_stopped(seconds, stop) and None,
+            on_result=lambda found: found is not None, before_sleep=say,
+        )(problem)
 
     def assignment_changed(self, partitions: set[TopicPartition], assigned: bool) -> None:
         self.rebalances += 1

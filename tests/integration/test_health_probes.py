@@ -62,7 +62,7 @@ def test_a_blocked_poll_loop_fails_healthz_while_metrics_still_answers(tmp_path:
         assert code == 200 and json.loads(body)["state"] == "polling", body
         code, body = _get(port, "/readyz")
         ready = json.loads(body)
-        assert code == 200 and "civic-elections 1.0.0" in ready["rules"] and ready["model"] == "disabled", body
+        assert code == 200 and "civic-elections " in ready["rules"] and ready["model"] == "disabled", body
         assert ready["source"] == f"file {transcript}"
 
         _append(transcript, 5, 2000)  # ~600 KB of decisions: far more than the pipe holds, and nobody reads

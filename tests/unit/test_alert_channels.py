@@ -13,11 +13,12 @@ from alert_factory import make_alert
 
 from monitor.channels import channels_from_settings
 from monitor.channels.alertmanager import am_alert
-from monitor.channels.base import ChannelConfig, CircuitBreaker, Delivery, Envelope, backoff_delay
+from monitor.channels.base import ChannelConfig, CircuitBreaker, Delivery, Envelope
 from monitor.channels.console import ConsoleChannel
 from monitor.channels.render import broadcast_time, console_text, pages, why
 from monitor.channels.webhook import WebhookChannel, sign, slack_payload, verify_signature
 from monitor.metrics import Metrics
+from monitor.retry import Backoff
 from monitor.settings import load_settings
 
 
@@ -52,7 +53,7 @@ def test_a_negated_condition_reads_as_words_not_as_a_dict() -> None:
 
 def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
     rng = random.Random(1)
-    delays = [backoff_delay(a, 0.5, 8.0, rng) for a in range(8)]
+    delays = [Backoff(0.5, 8.0).delay(a, rng) for a in range(8)]
     for attempt, d in enumerate(delays):
         cap = min(8.0, 0.5 * 2**attempt)
         assert cap / 2 <= d <= cap

@@ -6,9 +6,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
-from monitor.checkpoint import Checkpoint
+from monitor.checkpoint import Checkpoint, StopDuringOutage
 from monitor.health import Health
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
@@ -65,3 +66,32 @@ def test_offsets_are_committed_only_after_the_dead_letters_and_the_durable_sink(
     assert metrics.registry.get_sample_value("cct_consumption_paused") == 0
     assert health.liveness()[1]["state"] == "polling", "the pause is over once the batch is through"
     assert (tmp_path / "dlq.jsonl").read_text().count("not_json") == 1
+
+
+class DownSink(DecisionSink):
+    """A durable sink whose disk is gone; the first failure asks the process to stop."""
+
+    def __init__(self, path: str, stop: threading.Event) -> None:
+        super().__init__(path)
+        self.stop = stop
+
+    def flush(self) -> None:
+        self.stop.set()
+        raise OSError("disk gone")
+
+
+def test_a_stop_during_an_outage_leaves_the_batch_uncommitted(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"broadcast_id": "b", "seq": 0, "text": "x"}\n')
+    events: list[str] = []
+    metrics = Metrics(CollectorRegistry())
+    health = Health(window_s=60)
+    stop = threading.Event()
+    source = FlakyDlqFileSource(str(src), str(tmp_path / "dlq.jsonl"), failures=0, events=events)
+    checkpoint = Checkpoint(source, [DownSink(str(tmp_path / "decisions.jsonl"), stop)], metrics, health, stop)
+    records = source.poll(1.0)
+    with pytest.raises(StopDuringOutage):
+        checkpoint.complete(records, Pipeline(PipelineSettings(), metrics).process(records))
+    assert events == []  # nothing committed
+    assert metrics.registry.get_sample_value("cct_emit_failures_total") == 1
+    assert health.liveness()[1]["paused_for"].startswith("durable sink decisions failing")
