@@ -1,4 +1,5 @@
-"""Compare lingua-language-detector and py3langid on short spoken sentences (tests/fixtures/languages/spoken.tsv).
+"""Compare lingua-language-detector and py3langid on short spoken sentences (tests/fixtures/languages/: spoken.tsv,
+12 each in en/de/fr/es/it/pl/nl/pt/ro; eu_other.tsv, 4 each in the other 15 official EU languages).
 
 Accuracy per fragment (a full sentence and its first three words) and per window (three sentences of one
 language joined), plus the time per call; both detectors restricted to the candidates the monitor uses (the EU's official languages and their neighbours;
@@ -17,11 +18,17 @@ from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from monitor.language import EU_LANGUAGES, MIN_CONFIDENCE, NEIGHBOUR_LANGUAGES, Py3LangidDetector
 
-SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "languages" / "spoken.tsv"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "languages"
 
 
 def main() -> None:
-    rows = [line.split("\t", 1) for line in SAMPLES.read_text(encoding="utf-8").splitlines() if line]
+    for name in ("spoken.tsv", "eu_other.tsv"):
+        print(f"\n{name}")
+        bench(FIXTURES / name)
+
+
+def bench(samples_file: Path) -> None:
+    rows = [line.split("\t", 1) for line in samples_file.read_text(encoding="utf-8").splitlines() if line]
     by_lang: dict[str, list[str]] = defaultdict(list)
     for lang, text in rows:
         by_lang[lang].append(text)

@@ -8,18 +8,19 @@ from pathlib import Path
 import pytest
 
 from monitor.contracts import TranscriptChunk
-from monitor.language import LanguageRouter, Py3LangidDetector, rule_applies
+from monitor.language import EU_LANGUAGES, LanguageRouter, default_detector, rule_applies
 from monitor.rules_engine.loader import load_rule_sets
 from monitor.stages import SourceRecord, WorkItem
 
-SPOKEN = Path(__file__).resolve().parents[1] / "fixtures" / "languages" / "spoken.tsv"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
 
 
 def _samples() -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
-    for line in SPOKEN.read_text(encoding="utf-8").splitlines():
-        lang, text = line.split("\t", 1)
-        out[lang].append(text)
+    for name in ("spoken.tsv", "eu_other.tsv"):
+        for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
+            lang, text = line.split("\t", 1)
+            out[lang].append(text)
     return out
 
 
@@ -27,7 +28,7 @@ class CountingDetector:
     """The real py3langid detector, recording every text it is asked about."""
 
     def __init__(self) -> None:
-        self.inner = Py3LangidDetector()
+        self.inner = default_detector()
         self.texts: list[str] = []
 
     def detect(self, text: str) -> tuple[str, float] | None:
@@ -41,7 +42,7 @@ def _items(broadcast: str, texts: list[str], start: int = 0, language: str | Non
     return [WorkItem(c, SourceRecord("t", 0, c.seq, None, None), chunks[max(0, i - 2):i]) for i, c in enumerate(chunks)]
 
 
-@pytest.mark.parametrize("language", ["en", "de", "fr", "es", "it", "pl", "nl", "pt", "ro"])
+@pytest.mark.parametrize("language", EU_LANGUAGES)
 def test_every_window_of_spoken_sentences_is_identified(language: str) -> None:
     texts = _samples()[language]
     router = LanguageRouter(("en",), detector=CountingDetector())
