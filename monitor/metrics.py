@@ -78,6 +78,10 @@ class Metrics:
             buckets=BATCH_BUCKETS, registry=r,
         )
         self.broadcasts_active = Gauge("cct_broadcasts_active", "Broadcasts with state in this process", registry=r)
+        self.unsupported_language = Counter(
+            "cct_unsupported_language_chunks", "Chunks in a language the classifier does not read (not scored), "
+            "by language", ["language"], registry=r,
+        )
         self.emit_failures = Counter(
             "cct_emit_failures", "Batches whose durable sinks failed and were retried", registry=r
         )

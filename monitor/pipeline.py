@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from monitor.contracts import InvalidChunk, TranscriptChunk, decode_chunk
+from monitor.language import LanguageRouter
 from monitor.metrics import Metrics
 from monitor.settings import PipelineSettings
 from monitor.stages import Classifier, DeadLetter, Decision, RuleEngine, SourceRecord, WindowedRuleEngine, WorkItem
@@ -64,6 +65,8 @@ class Pipeline:
             dedupe_seqs=settings.dedupe_seqs,
             max_broadcasts=settings.max_broadcasts,
         )
+        self.languages = LanguageRouter(classifier.info.languages if classifier is not None else None,
+                                        metrics.unsupported_language, max_broadcasts=settings.max_broadcasts)
         if engine is not None:
             self.set_engine(engine)
 
@@ -206,11 +209,15 @@ class Pipeline:
         t2 = time.perf_counter()
         model = self.classifier.info if self.classifier else None
         classifier, engine = self.classifier, self.engine
-        if classifier is not None and items:
-            items, batch_scores = self._per_item("classify", items, classifier.score, dead)
-            for item, scores in zip(items, batch_scores, strict=True):
+        self.languages.route(items)
+        readable = [item for item in items if item.unsupported_language is None]
+        if classifier is not None and readable:
+            scored, batch_scores = self._per_item("classify", readable, classifier.score, dead)
+            for item, scores in zip(scored, batch_scores, strict=True):
                 item.scores = scores
             m.observe_scores(batch_scores)
+            kept = {id(item) for item in scored}
+            items = [item for item in items if item.unsupported_language is not None or id(item) in kept]
         t3 = time.perf_counter()
         if engine is not None and items:
             items, decisions = self._per_item("rules", items, lambda batch: engine.evaluate(batch, model), dead)

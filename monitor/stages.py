@@ -49,6 +49,9 @@ class WorkItem:
     context: list[TranscriptChunk] = field(default_factory=list)
     received_at: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
+    language: str | None = None
+    language_source: str | None = None  # "chunk" (declared), "detected" (its window), "broadcast" (last identified)
+    unsupported_language: str | None = None  # set when the classifier does not read `language`: not scored
 
 
 @dataclass(slots=True, frozen=True)
@@ -59,6 +62,7 @@ class ModelInfo:
     sha256: str
     labels: tuple[str, ...]
     thresholds: dict[str, float] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(slots=True)
@@ -92,6 +96,9 @@ class Decision:
             "firings": self.firings,
             "alert_ids": [a.alert_id for a in self.alerts],
             "decided_at": self.decided_at,
+            "language": self.item.language,
+            "language_source": self.item.language_source,
+            "unsupported_language": self.item.unsupported_language,
         }
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, make_alert_id
 from monitor.contracts import TranscriptChunk, speech_time_ms
+from monitor.language import rule_applies
 from monitor.narratives.loader import LoadedNarrativeSet, load_sets_or_raise, narrative_dirs
 from monitor.narratives.matcher import NarrativeMatcher
 from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
@@ -234,8 +235,10 @@ class RuleEngine:
         view = ChunkView(chunk, item.scores, item.context, narratives)
         t_ms = speech_ms(chunk, item.received_at)
         day = chunk.ts.date() if chunk.ts is not None else dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
+        language, supported = item.language or chunk.language, model.languages if model else None
         for cr in self.rules:
-            if not self._active(cr, day) or not cr.when.test(view):
+            if (not self._active(cr, day) or not rule_applies(cr.rule.languages, language, supported)
+                    or not cr.when.test(view)):
                 continue
             exceptions = [{"reason": reason, "matched": node.test(view)} for reason, node in cr.unless]
             if any(e["matched"] for e in exceptions):
@@ -371,7 +374,7 @@ class RuleEngine:
             latency_ms=round(latency, 3) if latency is not None else None,
             read_latency_ms=round(max(0.0, now - item.received_at) * 1000.0, 3) if item.received_at else None,
             audience=chunk.audience.model_dump(exclude_none=True) if chunk.audience else None,
-            language=chunk.language,
+            language=item.language or chunk.language,
             territories=chunk.territories,
             actions=rule.actions.model_dump(mode="json", exclude_none=True),
             count=open_alert.count,

@@ -22,6 +22,7 @@ from pydantic import (
 from monitor import dsa
 from monitor.alert import Severity
 from monitor.classify.labels import DEFAULT_LABELS
+from monitor.language import KNOWN_LANGUAGES
 from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.leaves.base import NAME_PATTERN, Score, Strict, Text
 from monitor.rules_engine.leaves.field import FIELDS
@@ -55,6 +56,7 @@ def _jurisdiction(value: str) -> str:
 Category = Annotated[str, *_member_of("DSA category", dsa.CATEGORIES)]
 Specification = Annotated[str, *_member_of("DSA specification", dsa.SPECIFICATIONS)]
 DecisionGround = Annotated[str, *_member_of("DSA decision ground", dsa.DECISION_GROUNDS)]
+Language = Annotated[str, *_member_of("language (ISO 639-1)", KNOWN_LANGUAGES)]
 Visibility = Annotated[str, *_member_of("DSA decision_visibility", dsa.DECISION_VISIBILITY)]
 Article = Annotated[str, AfterValidator(_article), WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\(\d{1,2}\))?(\([a-z]\))?$"})]
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
@@ -183,6 +185,10 @@ class Rule(Strict):
     severity: Severity
     dsa: DSAReference
     tos_clause: Text
+    languages: list[Language] | None = Field(
+        default=None, min_length=1,
+        description="ISO 639-1 codes the rule applies to; without it, the languages the loaded classifier reads",
+    )
     references: list[str] = Field(default_factory=list)
     falsepositives: list[str] = Field(default_factory=list)
     when: Condition
