@@ -57,8 +57,9 @@ def model_specs(models: dict[str, Path], rules: dict[str, Path], default_rules: 
 
 
 def load_classifier(spec: ModelSpec, base: ClassifierSettings) -> TransformerClassifier:
-    """The monitor's classifier for `spec.models_dir`, built the one way the monitor builds it."""
-    return classifier_from_settings(base.model_copy(update={"heads_dir": spec.models_dir / "heads"}))
+    """The monitor's classifier for `spec.models_dir` (whatever format its manifest names), built the one
+    way the monitor builds it."""
+    return classifier_from_settings(base.model_copy(update={"models_dir": spec.models_dir, "heads_dir": None}))
 
 
 def load_engine(spec: ModelSpec, classifier: TransformerClassifier) -> tuple[RuleEngine, RuleTestReport]:
