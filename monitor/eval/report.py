@@ -26,7 +26,7 @@ def functional_section(report: dict[str, Any]) -> list[str]:
              f"{suite['negatives']} hard negatives / benign)", "",
              "Recall: harmful cases with an alert at or above their minimum severity on their own chunk. "
              "FP rate: hard negatives / benign cases whose expectation failed (an alert above info, or any "
-             "alert where none is expected).", ""]
+             "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", ""]
     header = ["group"] + [f"{m['name']} {k}" for m in models for k in ("recall", "FP rate")]
 
     def rows(section: str) -> list[list[str]]:
@@ -45,9 +45,11 @@ def functional_section(report: dict[str, Any]) -> list[str]:
         _rate(m["functional"]["overall"]["recall"], m["functional"]["overall"]["hits"], m["functional"]["overall"]["harmful"]),
         _rate(m["functional"]["overall"]["fp_rate"], m["functional"]["overall"]["false_alarms"], m["functional"]["overall"]["negatives"]))]]
     lines += _table(header, overall + rows("by_category") + rows("by_subcategory"))
-    lines += ["", "Counter-speech, debunk quotes and negations above info (target 0): " + ", ".join(
+    lines += ["", "- Counter-speech, debunk quotes and negations above info (target 0): " + ", ".join(
         f"{m['name']} {m['functional']['stance_above_info']['count']}/{m['functional']['stance_above_info']['cases']}"
-        for m in models), ""]
+        for m in models),
+        "- Harmful cases caught only by shadow-mode rules (they page no one, so not counted as hits): " + ", ".join(
+        f"{m['name']} {m['functional']['overall']['shadow_only']}" for m in models), ""]
     lines += ["### Per case type", ""]
     lines += _table(["case type"] + header[1:], rows("by_case_type"))
     lines += ["", "Misses and false alarms, case by case, are in the JSON report (`functional.misses`, "
