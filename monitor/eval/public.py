@@ -71,8 +71,9 @@ def _metric(fn: Callable[..., float], *args: Any, **kw: Any) -> float:
 
 def public_metrics(examples: Sequence[CorpusExample], scores: Sequence[dict[str, float]],
                    thresholds: dict[str, float]) -> list[dict[str, Any]]:
-    """One row per (source, task the source annotates): counts, PR-AUC, ROC-AUC, F1/precision/recall at
-    the threshold. AUCs are None when the rows hold a single class; a task the scorer lacks is skipped."""
+    """One row per (source, task the source annotates): counts, PR-AUC, ROC-AUC, F1/precision/recall and
+    the share flagged at the threshold. AUCs are None when the rows hold a single class (then recall, or
+    the share flagged = FP rate, is what the rows can say); a task the scorer lacks is skipped."""
     rows: list[dict[str, Any]] = []
     keys: dict[tuple[str, str], list[int]] = {}
     for i, e in enumerate(examples):
@@ -90,7 +91,7 @@ def public_metrics(examples: Sequence[CorpusExample], scores: Sequence[dict[str,
             "positives": int(y.sum()),
             "pr_auc": _metric(average_precision_score, y, p) if both else None,
             "roc_auc": _metric(roc_auc_score, y, p) if both else None,
-            "threshold": thresholds[task],
+            "threshold": thresholds[task], "flagged": round(float(pred.mean()), 4),
             "f1": _metric(f1_score, y, pred, zero_division=0),
             "precision": _metric(precision_score, y, pred, zero_division=0),
             "recall": _metric(recall_score, y, pred, zero_division=0),

@@ -29,29 +29,32 @@ def functional_section(report: dict[str, Any]) -> list[str]:
              "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", ""]
     header = ["group"] + [f"{m['name']} {k}" for m in models for k in ("recall", "FP rate")]
 
-    def rows(section: str) -> list[list[str]]:
-        keys = list(dict.fromkeys(k for m in models for k in m["functional"][section]))
+    def rows(sections: tuple[str, ...], keys: list[str]) -> list[list[str]]:
         out = []
         for key in keys:
             row = [key]
             for m in models:
-                r = m["functional"][section].get(key)
+                r = next((m["functional"][s][key] for s in sections if key in m["functional"][s]), None)
                 row += ["–", "–"] if r is None else [_rate(r["recall"], r["hits"], r["harmful"]),
                                                        _rate(r["fp_rate"], r["false_alarms"], r["negatives"])]
             out.append(row)
         return out
 
+    def keys(section: str) -> list[str]:
+        return list(dict.fromkeys(k for m in models for k in m["functional"][section]))
+
+    groups = [k for cat in keys("by_category") for k in [cat] + [s for s in keys("by_subcategory") if s.startswith(cat + "/")]]
     overall = [["**all**"] + [c for m in models for c in (
         _rate(m["functional"]["overall"]["recall"], m["functional"]["overall"]["hits"], m["functional"]["overall"]["harmful"]),
         _rate(m["functional"]["overall"]["fp_rate"], m["functional"]["overall"]["false_alarms"], m["functional"]["overall"]["negatives"]))]]
-    lines += _table(header, overall + rows("by_category") + rows("by_subcategory"))
+    lines += _table(header, overall + rows(("by_category", "by_subcategory"), groups))
     lines += ["", "- Counter-speech, debunk quotes and negations above info (target 0): " + ", ".join(
         f"{m['name']} {m['functional']['stance_above_info']['count']}/{m['functional']['stance_above_info']['cases']}"
         for m in models),
         "- Harmful cases caught only by shadow-mode rules (they page no one, so not counted as hits): " + ", ".join(
         f"{m['name']} {m['functional']['overall']['shadow_only']}" for m in models), ""]
     lines += ["### Per case type", ""]
-    lines += _table(["case type"] + header[1:], rows("by_case_type"))
+    lines += _table(["case type"] + header[1:], rows(("by_case_type",), keys("by_case_type")))
     lines += ["", "Misses and false alarms, case by case, are in the JSON report (`functional.misses`, "
               "`functional.false_alarms`)."]
     return lines
@@ -76,6 +79,17 @@ def classifier_section(report: dict[str, Any]) -> list[str]:
     return lines + _table(["category"] + [name for name, _ in columns], rows)
 
 
+def _public_cell(r: dict[str, Any] | None) -> str:
+    """PR-AUC / ROC-AUC / F1; for single-class rows the recall (all positive) or FP rate (all negative)."""
+    if r is None:
+        return "–"
+    if r["positives"] == r["n"]:
+        return f"recall {_pct(r['recall'])}"
+    if r["positives"] == 0:
+        return f"FP rate {_pct(r['flagged'])}"
+    return f"{_pct(r['pr_auc'])} / {_pct(r['roc_auc'])} / {_pct(r['f1'])}"
+
+
 def public_section(report: dict[str, Any]) -> list[str]:
     data = report["public_data"]
     lines = ["## Public test splits", ""]
@@ -86,7 +100,8 @@ def public_section(report: dict[str, Any]) -> list[str]:
         columns.append((BASELINE, report["baseline"]["public"]))
     cap = data["max_per_source"]
     lines += [f"Test split of `{data['root']}` (deterministic group split), {data['rows']} rows"
-              + (f", at most {cap} per source" if cap else "") + ". Cells: PR-AUC / ROC-AUC / F1 at the operating point.", ""]
+              + (f", at most {cap} per source" if cap else "") + ". Cells: PR-AUC / ROC-AUC / F1 at the operating point; "
+              "for a source whose rows are all positive the recall, all negative the FP rate.", ""]
     keys: dict[tuple[str, str], dict[str, Any]] = {}
     for _, rows in columns:
         for r in rows:
@@ -97,7 +112,7 @@ def public_section(report: dict[str, Any]) -> list[str]:
         row = [task, source + lang, f"{first['n']} ({first['positives']})"]
         for _, rows in columns:
             r = next((x for x in rows if x["task"] == task and x["source"] == source), None)
-            row.append("–" if r is None else f"{_pct(r['pr_auc'])} / {_pct(r['roc_auc'])} / {_pct(r['f1'])}")
+            row.append(_public_cell(r))
         table.append(row)
     return lines + _table(["task", "source", "n (pos)"] + [name for name, _ in columns], table)
 

@@ -46,6 +46,7 @@ def test_public_metrics_per_source_and_task_at_the_threshold() -> None:
     assert (s["n"], s["positives"], s["roc_auc"], s["precision"], s["recall"], s["f1"]) == (4, 2, 0.75, 0.5, 0.5, 0.5)
     assert s["pr_auc"] == pytest.approx(0.8333, abs=1e-4)
     assert by_source["single"]["roc_auc"] is None and by_source["single"]["recall"] == 1.0
+    assert s["flagged"] == 0.5 and by_source["single"]["flagged"] == 1.0
     assert public_metrics(rows, scores, {"threat": 0.5}) == []
 
 
