@@ -323,6 +323,20 @@ def save_encoder(model: Any, tokenizer: Any, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
+def serving_check(encoder_dir: Path, texts: Texts, emb: np.ndarray, n: int = 64) -> float:
+    """Lowest cosine between the serving `Encoder` on the saved directory and the training-time embeddings
+    of `n` short texts; training stops when they disagree (the saved model would not be what was measured)."""
+    from monitor.classify.encoder import Encoder, EncoderConfig
+
+    enc = Encoder(EncoderConfig(model=str(encoder_dir), max_tokens=MAX_LEN, threads=torch.get_num_threads()))
+    idx = [i for i in range(len(texts.texts)) if len(texts.ids[i]) < MAX_LEN][:n]
+    served = enc.encode([texts.texts[i] for i in idx])
+    cos = float((served * emb[idx]).sum(axis=1).min())
+    if cos < 0.999:
+        raise RuntimeError(f"the saved encoder disagrees with training (min cosine {cos:.5f})")
+    return round(cos, 6)
+
+
 def run(cfg: Config) -> dict[str, Any]:
     from transformers import AutoModel, AutoTokenizer
 
@@ -416,6 +430,7 @@ def run(cfg: Config) -> dict[str, Any]:
     (out / "multitask").mkdir(exist_ok=True)
     head.save(out / "multitask" / "head.safetensors")
     enc_sha = weights_sha256(out / "encoder")
+    serve_cos = serving_check(out / "encoder", texts, emb)
     files = {str(p.relative_to(out)): file_sha256(p) for p in sorted((out / "encoder").iterdir()) if p.is_file()}
     files["multitask/head.safetensors"] = file_sha256(out / "multitask" / "head.safetensors")
     manifest = {
@@ -439,6 +454,7 @@ def run(cfg: Config) -> dict[str, Any]:
         "calibration": {"platt": head.platt.round(5).tolist(), "stance_temperature": head.stance_temperature,
                         "thresholds": head.thresholds},
         "stance_accuracy_test": stance_acc,
+        "serving_check_min_cosine": serve_cos,
         "test": report_test,
     }
     (out / "multitask" / "report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

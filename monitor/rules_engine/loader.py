@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from monitor.contracts import InvalidChunk, chunk_from_obj
 from monitor.rules_engine.hashing import rule_body_sha256, rule_sha256, ruleset_sha256
-from monitor.rules_engine.model import DEFAULT_LABELS, FIELDS, RuleSet
+from monitor.rules_engine.model import FIELDS, KNOWN_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
 TEST_CHUNK_FIELDS = frozenset(FIELDS) | {"start_ms", "end_ms", "ts"}
@@ -266,7 +266,7 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
     return problems
 
 
-def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS) -> tuple[LoadedRuleSet | None, list[Problem]]:
+def load_text(text: str, file: str, labels: Sequence[str] = KNOWN_LABELS) -> tuple[LoadedRuleSet | None, list[Problem]]:
     """Parse and validate one rule-set file's text."""
     data, lines, problems = parse_yaml(text, file)
     if data is None:
@@ -379,7 +379,7 @@ def _version_problems(sets: list[LoadedRuleSet], reference: dict[str, tuple[str,
     return problems
 
 
-def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_LABELS,
+def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = KNOWN_LABELS,
                    against: str | None = None) -> LoadResult:
     """Load and validate every rule file under `paths`; check ids across files and, with `against`, versions."""
     result = LoadResult()
@@ -422,7 +422,7 @@ def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_
     return result
 
 
-def load_or_raise(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_LABELS) -> list[LoadedRuleSet]:
+def load_or_raise(paths: Sequence[Path | str], labels: Sequence[str] = KNOWN_LABELS) -> list[LoadedRuleSet]:
     """The valid rule sets under `paths`, or RuleLoadError listing every problem."""
     result = load_rule_sets(paths, labels)
     if result.problems:

@@ -26,6 +26,10 @@ from monitor import dsa
 from monitor.alert import SEVERITIES
 
 DEFAULT_LABELS: tuple[str, ...] = ("claim", "election", "health", "threat", "hate")
+# The multi-task classifier's stance shares (interfaces item 1); a classifier without them scores none,
+# and a label leaf on a missing score is false.
+STANCE_LABELS: tuple[str, ...] = ("stance_assert", "stance_quote", "stance_report", "stance_deny", "stance_condemn")
+KNOWN_LABELS: tuple[str, ...] = DEFAULT_LABELS + STANCE_LABELS
 
 # Chunk fields a `field` predicate may read, with their kind.
 FIELDS: dict[str, str] = {
