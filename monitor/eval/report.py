@@ -66,7 +66,7 @@ def classifier_section(report: dict[str, Any]) -> list[str]:
         columns.append((BASELINE, report["baseline"]["classifier_level"]))
     lines = ["## Classifier level on the suite", "",
              "Each category's own label alone at the scorer's operating point (no rules): recall / FP rate / "
-             "ROC-AUC (harmful vs the rest of the category).", ""]
+             "ROC-AUC (harmful vs the rest of the category) / context pairs whose harmful side scores higher.", ""]
     categories = list(dict.fromkeys(k for _, cl in columns for k in cl))
     rows = []
     for cat in categories:
@@ -74,7 +74,7 @@ def classifier_section(report: dict[str, Any]) -> list[str]:
         for _, cl in columns:
             c = cl.get(cat)
             row.append("–" if c is None or c.get("missing") else
-                       f"{_pct(c['recall'])} / {_pct(c['fp_rate'])} / {_pct(c['roc_auc'])}")
+                       f"{_pct(c['recall'])} / {_pct(c['fp_rate'])} / {_pct(c['roc_auc'])} / {_pct(c.get('pairs_ordered'))}")
         rows.append(row)
     return lines + _table(["category"] + [name for name, _ in columns], rows)
 

@@ -69,10 +69,20 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
     }
 
 
+def _pairs_ordered(cases: Sequence[FunctionalCase], scores: Sequence[float]) -> float | None:
+    sides: dict[str, dict[bool, float]] = {}
+    for case, score in zip(cases, scores):
+        if case.pair:
+            sides.setdefault(case.pair, {})[case.harmful] = score
+    pairs = [s for s in sides.values() if len(s) == 2]
+    return _ratio(sum(s[True] > s[False] for s in pairs), len(pairs))
+
+
 def classifier_level(cases: Sequence[FunctionalCase], scores: Sequence[dict[str, float]],
                      thresholds: dict[str, float]) -> dict[str, dict[str, Any]]:
     """Per category, the category's own label alone at its operating point: recall on harmful cases,
-    false-positive rate on the rest, and ROC-AUC of the score (harmful vs not) within the category."""
+    false-positive rate on the rest, ROC-AUC of the score (harmful vs not) within the category, and the
+    share of context pairs whose harmful side scores higher than its twin."""
     out: dict[str, dict[str, Any]] = {}
     for category in dict.fromkeys(c.category for c in cases):
         idx = [i for i, c in enumerate(cases) if c.category == category]
@@ -87,5 +97,6 @@ def classifier_level(cases: Sequence[FunctionalCase], scores: Sequence[dict[str,
             "harmful": int(y.sum()), "recall": _ratio(int((flagged & y).sum()), int(y.sum())),
             "negatives": int((~y).sum()), "fp_rate": _ratio(int((flagged & ~y).sum()), int((~y).sum())),
             "roc_auc": round(float(roc_auc_score(y, p)), 4) if 0 < y.sum() < len(y) else None,
+            "pairs_ordered": _pairs_ordered([cases[i] for i in idx], p.tolist()),
         }
     return out

@@ -91,5 +91,14 @@ def test_classifier_level_uses_the_category_label_at_its_threshold() -> None:
     cases = [FunctionalCase.model_validate(r) for r in (HARMFUL, DEBUNK, SPORT)]
     level = classifier_level(cases, [{"threat": 0.9}, {"threat": 0.6}, {"threat": 0.1}], {"threat": 0.5})
     assert level["threat"] == {"label": "threat", "threshold": 0.5, "harmful": 1, "recall": 1.0, "negatives": 2,
-                               "fp_rate": 0.5, "roc_auc": 1.0}
+                               "fp_rate": 0.5, "roc_auc": 1.0, "pairs_ordered": None}
     assert classifier_level(cases, [{}, {}, {}], {})["threat"]["missing"] is True
+
+
+def test_context_pairs_count_as_ordered_when_the_harmful_side_scores_higher() -> None:
+    ctx = ({"speaker_role": "host", "text": "A"},)
+    rows = [{**HARMFUL, "id": f"h{i}", "case_type": "context_pair", "pair": f"p{i}", "context": ctx} for i in range(2)]
+    rows += [{**DEBUNK, "id": f"n{i}", "case_type": "context_pair", "pair": f"p{i}", "text": HARMFUL["text"]} for i in range(2)]
+    cases = [FunctionalCase.model_validate(r) for r in rows]
+    level = classifier_level(cases, [{"threat": 0.9}, {"threat": 0.2}, {"threat": 0.3}, {"threat": 0.6}], {"threat": 0.5})
+    assert level["threat"]["pairs_ordered"] == 0.5
