@@ -283,7 +283,9 @@ def measure(rows: Sequence[trainset.TrainRow], scores: dict[str, dict[str, np.nd
     for model, per_task in scores.items():
         out[model] = {}
         for ti, task in enumerate(TASKS):
-            idx = np.array([i for i, r in enumerate(rows) if r.labels[ti] >= 0])
+            idx = np.array([i for i, r in enumerate(rows) if r.labels[ti] >= 0], dtype=int)
+            if not len(idx):
+                continue
             y = np.array([rows[i].labels[ti] for i in idx])
             p = per_task[task][idx]
             thr = thresholds[model][task]

@@ -106,8 +106,8 @@ def write_card(models: Path, functional: dict[str, Any] | None = None) -> Path:
         f"- Hardware: 2 CPU cores (torch with 2 threads), no accelerator; {report['seconds']['total'] / 60:.0f} minutes "
         f"in all (frozen pass {report['seconds']['frozen_pass'] / 60:.0f} min, training {tr['seconds'] / 60:.0f} min).",
         "- Command: `scripts/train_models.sh` (= `python scripts/make_stance_data.py && python -m monitor.classify.finetune "
-        f"--out models --seed {manifest['seed']} --epochs {tr['epochs']} --threads 2 --old-heads models/heads && "
-        "python -m monitor.classify.mtcard --models models`).",
+        f"--out {models.as_posix()} --seed {manifest['seed']} --epochs {tr['epochs']} --threads 2 --old-heads models/heads && "
+        f"python -m monitor.classify.mtcard --models {models.as_posix()}`).",
         "- Splits: `monitor/classify/corpora.py` `split_of(source, group)` (sha256, 70/10/20 by debate, thread, "
         "statement, tweet or template). Official benchmark test splits are never read for training, tuning or these figures. "
         "Calibration (Platt per label, stance temperature) and thresholds (F1-best, 0.05 grid in 0.2–0.8) use the "

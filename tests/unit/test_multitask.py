@@ -110,3 +110,21 @@ def test_a_models_dir_of_per_label_heads_without_manifest_still_loads(tmp_path: 
     (legacy / "heads").symlink_to(ROOT / "models" / "heads")
     clf = classifier_from_settings(ClassifierSettings(models_dir=legacy, threads=1))
     assert clf.info.labels == LABELS and clf.info.name.endswith("+heads")
+
+
+CANDIDATE = ROOT / "models" / "candidate"
+LINE = "the vote count was faked and the real winner was robbed"
+
+
+def test_the_committed_candidate_reads_stance_and_the_turn_before():
+    clf = classifier_from_settings(ClassifierSettings(models_dir=CANDIDATE, threads=2))
+    assert clf.info.labels == LABELS + STANCE_KEYS
+    asserted, quoted_by_host, framed, on_air = clf.score_texts(
+        [f"i'm telling you, {LINE}", f"a listener sent us a message saying {LINE}, and that is false", LINE, LINE],
+        [[], [], ["so here is the exact text of the hoax going round, word for word"],
+         ["caller, you're on air, what's on your mind"]])
+    assert asserted["election"] >= 0.6 and asserted["stance_assert"] >= 0.8
+    assert quoted_by_host["election"] <= 0.3 and quoted_by_host["stance_assert"] <= 0.2
+    # the same words: a quote after the host's warning, the caller's own claim on air
+    assert framed["stance_quote"] >= 0.7 and framed["election"] <= 0.4
+    assert on_air["stance_assert"] >= 0.7 and on_air["election"] >= 0.6
