@@ -104,6 +104,7 @@ class ClassifierSettings(_Section):
     enabled: bool = True
     model: str = Field(default="default", description="'default' (packaged all-MiniLM-L6-v2), a local path or a hub id")
     heads_dir: Path | None = Field(default=None, description="directory of trained heads; default: the bundled models/")
+    models_dir: Path | None = Field(default=None, description="models directory with a manifest.json; default: the bundled models/")
     device: str = "cpu"
     threads: int | None = Field(default=None, ge=1)
     max_batch_size: int = Field(default=64, ge=1)

@@ -1,4 +1,4 @@
-"""Batched scoring of texts (with optional transcript context) against every label head.
+"""Batched scoring of texts (with optional transcript context) against every label head (and stance).
 
 - Empty or whitespace-only text scores 0.0 for every label; the encoder is not called for it.
 - A text longer than `max_tokens` word pieces is split into windows of about a chunk's size (see
@@ -20,6 +20,7 @@ import numpy as np
 
 from monitor.classify.encoder import Encoder
 from monitor.classify.heads import Head, context_features, mean_context
+from monitor.classify.multitask import MultiTaskHead
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
@@ -67,22 +68,65 @@ def split_long(encoder: Encoder, text: str) -> list[str]:
     return list(dict.fromkeys(windows))
 
 
-class Scorer:
-    """Scores texts for every head's label; deterministic for a fixed input."""
+class HeadSet:
+    """The per-label heads of the `cct-heads/1` format behind the predictor interface."""
 
-    def __init__(self, encoder: Encoder, heads: Sequence[Head], max_batch_size: int = 64, cache_size: int = 8192) -> None:
-        for head in heads:
+    def __init__(self, heads: Sequence[Head]) -> None:
+        self.heads = list(heads)
+        self.names = tuple(h.label for h in heads)
+        self.labels = self.names
+        self.context_n = max((h.context_n for h in heads if h.uses_context), default=0)
+
+    def check(self, encoder: Encoder) -> None:
+        for head in self.heads:
             want = encoder.dim * (2 if head.uses_context else 1)
             if head.in_dim != want:
                 raise ValueError(
                     f"head {head.label!r} expects {head.in_dim} features but encoder {encoder.name} gives {want}; "
                     "the heads were trained for another encoder"
                 )
+
+    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray) -> dict[str, np.ndarray]:
+        return {h.label: h.proba(context_features(emb, ctx) if h.uses_context else emb) for h in self.heads}
+
+
+class MultiTaskPredictor:
+    """A `MultiTaskHead` (labels + stance) behind the predictor interface."""
+
+    def __init__(self, head: MultiTaskHead) -> None:
+        self.head = head
+        self.names = head.names
+        self.labels = head.labels
+        self.context_n = head.context_n
+
+    def check(self, encoder: Encoder) -> None:
+        if self.head.emb_dim != encoder.dim:
+            raise ValueError(f"the multi-task head reads {self.head.emb_dim}-dim embeddings but encoder {encoder.name} "
+                             f"gives {encoder.dim}; it was trained for another encoder")
+
+    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray) -> dict[str, np.ndarray]:
+        return self.head.predict(emb, ctx, has_ctx)
+
+
+Predictor = HeadSet | MultiTaskPredictor
+
+
+class Scorer:
+    """Scores texts for every label (and stance, with a multi-task head); deterministic for a fixed input.
+
+    `heads` is a list of per-label `Head`s or one `MultiTaskHead`. A text split into windows takes each
+    label's maximum over its windows; its stance is that of the window with the highest label score.
+    """
+
+    def __init__(self, encoder: Encoder, heads: Sequence[Head] | MultiTaskHead, max_batch_size: int = 64,
+                 cache_size: int = 8192) -> None:
+        self.predictor: Predictor = MultiTaskPredictor(heads) if isinstance(heads, MultiTaskHead) else HeadSet(heads)
+        self.predictor.check(encoder)
         self.encoder = encoder
-        self.heads = list(heads)
-        self.labels = tuple(h.label for h in heads)
+        self.heads = self.predictor.heads if isinstance(self.predictor, HeadSet) else []
+        self.labels = self.predictor.names
         self.max_batch_size = max_batch_size
-        self.context_n = max((h.context_n for h in heads if h.uses_context), default=0)
+        self.context_n = self.predictor.context_n
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -106,7 +150,7 @@ class Scorer:
         self._cache.clear()
 
     def score(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
-        """One {label: probability} per text, in order. `contexts[i]` are the previous texts, oldest first."""
+        """One {name: probability} per text, in order. `contexts[i]` are the previous texts, oldest first."""
         results = [dict.fromkeys(self.labels, 0.0) for _ in texts]
         live = [i for i, t in enumerate(texts) if t and t.strip()]
         if not live:
@@ -122,17 +166,24 @@ class Scorer:
             for i in owner:
                 prev = contexts[i] if contexts is not None and i < len(contexts) else ()
                 ctx_lists.append([c.strip() for c in prev if c and c.strip()][-self.context_n :])
+        else:
+            ctx_lists = [[] for _ in owner]
         ctx_texts = [c for cl in ctx_lists for c in cl]
         emb = self.embed(segments + ctx_texts)
         seg_emb, ctx_flat = emb[: len(segments)], emb[len(segments) :]
         ctx_emb = mean_context(ctx_flat, [len(cl) for cl in ctx_lists], seg_emb)
-        owners = np.asarray(owner)
-        for head in self.heads:
-            x = context_features(seg_emb, ctx_emb) if head.uses_context else seg_emb
-            probs = head.proba(x)
-            best: dict[int, float] = {}
-            for i, p in zip(owners.tolist(), probs.tolist()):
-                best[i] = max(best.get(i, 0.0), p)
-            for i, p in best.items():
-                results[i][head.label] = round(float(p), 6)
+        has_ctx = np.array([bool(cl) for cl in ctx_lists])
+        pred = self.predictor.predict(seg_emb, ctx_emb, has_ctx)
+        label_max = np.max(np.stack([pred[label] for label in self.predictor.labels], axis=1), axis=1)
+        best: dict[int, int] = {}
+        for row, i in enumerate(owner):
+            if i not in best or label_max[row] > label_max[best[i]]:
+                best[i] = row
+        for row, i in enumerate(owner):
+            for label in self.predictor.labels:
+                results[i][label] = max(results[i][label], round(float(pred[label][row]), 6))
+        for i, row in best.items():
+            for name in self.labels:
+                if name not in self.predictor.labels:
+                    results[i][name] = round(float(pred[name][row]), 6)
         return results

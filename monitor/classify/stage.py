@@ -9,22 +9,13 @@ from prometheus_client import CollectorRegistry, Info
 from monitor.classify.encoder import Encoder, EncoderConfig
 from monitor.classify.heads import Head, file_sha256, load_heads
 from monitor.classify.labels import DEFAULT_LABELS
+from monitor.classify.multitask import FORMAT, load_multitask, read_manifest
 from monitor.classify.scorer import Scorer
 from monitor.settings import ClassifierSettings
 from monitor.stages import Classifier, ModelInfo, WorkItem
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
-
-
-def default_heads_dir() -> Path:
-    """The bundled `models/heads` of this checkout, else `./models/heads`."""
-    for candidate in (REPO_MODELS / "heads", Path.cwd() / "models" / "heads"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(
-        f"no trained heads: looked in {REPO_MODELS / 'heads'} and {Path.cwd() / 'models' / 'heads'}; "
-        "set classifier.heads_dir (CCT_CLASSIFIER__HEADS_DIR)"
-    )
+HEADS_FORMAT = "cct-heads/1"
 
 
 def heads_layers(heads: Sequence[Head], heads_dir: Path) -> tuple[int, ...]:
@@ -79,7 +70,7 @@ class TransformerClassifier:
             "precision": "int8" if enc.config.quantize_int8 else "fp32",
             "device": str(enc.device),
             "max_tokens": str(enc.config.max_tokens),
-            "heads": ",".join(f"{h.label}:{h.kind}:{h.features}" for h in self.scorer.heads),
+            "heads": ",".join(f"{h.label}:{h.kind}:{h.features}" for h in self.scorer.heads) or "multitask",
         }
 
 
@@ -92,9 +83,16 @@ def export_model_info(classifier: Classifier, registry: CollectorRegistry) -> In
     return info
 
 
-def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str] | None = None) -> TransformerClassifier:
-    """Load the encoder and the heads for `labels` (default: every label of DESIGN.md) as the settings say."""
-    heads_dir = Path(settings.heads_dir) if settings.heads_dir else default_heads_dir()
+def default_models_dir() -> Path:
+    """The bundled `models/` of this checkout, else `./models`."""
+    for candidate in (REPO_MODELS, Path.cwd() / "models"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no models directory: looked in {REPO_MODELS} and {Path.cwd() / 'models'}; "
+                            "set classifier.models_dir (CCT_CLASSIFIER__MODELS_DIR)")
+
+
+def _legacy(settings: ClassifierSettings, heads_dir: Path, labels: Sequence[str] | None) -> TransformerClassifier:
     heads = load_heads(heads_dir, list(labels) if labels is not None else list(DEFAULT_LABELS))
     encoder = Encoder(
         EncoderConfig(
@@ -116,3 +114,49 @@ def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str]
         thresholds={h.label: h.threshold for h in heads},
     )
     return TransformerClassifier(scorer, info, heads_dir)
+
+
+def _multitask(settings: ClassifierSettings, models_dir: Path, manifest: dict, labels: Sequence[str] | None
+               ) -> TransformerClassifier:
+    enc_spec, head_spec = manifest["encoder"], manifest["head"]
+    head_path = models_dir / head_spec["path"]
+    want = manifest.get("files", {}).get(head_spec["path"])
+    if want and file_sha256(head_path) != want:
+        raise ValueError(f"{head_path}: sha256 does not match {models_dir / 'manifest.json'}; the model files are out of sync")
+    head = load_multitask(head_path, head_spec)
+    if labels is not None and set(labels) - set(head.labels):
+        raise ValueError(f"{models_dir}: the multi-task head has no {sorted(set(labels) - set(head.labels))}")
+    model = settings.model if settings.model != "default" else str(models_dir / enc_spec["path"])
+    encoder = Encoder(
+        EncoderConfig(
+            model=model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
+            quantize_int8=settings.quantize_int8, offline=settings.offline, layers=tuple(enc_spec.get("layers", (-1,))),
+        )
+    )
+    if enc_spec.get("sha256") and enc_spec["sha256"] != encoder.sha256:
+        raise ValueError(f"{models_dir}: the head was trained for encoder sha256 {enc_spec['sha256'][:12]}…, but "
+                         f"{model!r} has {encoder.sha256[:12]}…")
+    scorer = Scorer(encoder, head, max_batch_size=settings.max_batch_size)
+    digest = hashlib.sha256(f"{encoder.sha256}:{'int8' if encoder.config.quantize_int8 else 'fp32'}".encode())
+    digest.update((models_dir / "manifest.json").read_bytes())
+    digest.update(file_sha256(head_path).encode())
+    info = ModelInfo(name=manifest.get("name", f"{encoder.name}+multitask"), sha256=digest.hexdigest(), labels=head.names,
+                     thresholds=dict(head.thresholds))
+    return TransformerClassifier(scorer, info, models_dir)
+
+
+def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str] | None = None) -> TransformerClassifier:
+    """Load the classifier the settings name: `heads_dir` (per-label heads, format `cct-heads/1`) when set,
+    else the models directory (default: the bundled `models/`), whose `manifest.json` says its format;
+    a models directory without a manifest but with `heads/` is read as per-label heads."""
+    if settings.heads_dir:
+        return _legacy(settings, Path(settings.heads_dir), labels)
+    models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()
+    if not (models_dir / "manifest.json").is_file() and (models_dir / "heads").is_dir():
+        return _legacy(settings, models_dir / "heads", labels)
+    manifest = read_manifest(models_dir)
+    if manifest["format"] == FORMAT:
+        return _multitask(settings, models_dir, manifest, labels)
+    if manifest["format"] == HEADS_FORMAT:
+        return _legacy(settings, models_dir / manifest.get("heads", "heads"), labels)
+    raise ValueError(f"{models_dir / 'manifest.json'}: unknown format {manifest['format']!r} (known: {FORMAT}, {HEADS_FORMAT})")

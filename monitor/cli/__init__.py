@@ -15,6 +15,7 @@ from monitor.cli import audit_cmd, replay_cmd, report_cmd, review_cmd, sor_cmd
 from monitor.cli import bench_cmd
 from monitor.cli import console_cmd
 from monitor.cli import narratives_cmd
+from monitor.cli import eval_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -56,6 +57,7 @@ cli.add_command(replay_cmd.replay)
 cli.add_command(bench_cmd.bench)
 cli.add_command(console_cmd.console)
 cli.add_command(narratives_cmd.narratives)
+cli.add_command(eval_cmd.eval_)
 
 
 def main() -> None:

@@ -63,7 +63,8 @@ def read_blocks(stream: IO[str], size: int, on_bad: Any, on_line: Any) -> Iterat
 @click.option("--output", "output_path", default="-", show_default=True, envvar="CCT_CLASSIFY_OUTPUT", show_envvar=True,
               help="Where {\"id\", \"scores\"} lines go; '-' is stdout.")
 @setting_option("--model", setting="classifier.model", help="Encoder: 'default', a local path or a hub id.")
-@setting_option("--heads-dir", setting="classifier.heads_dir", help="Directory of trained heads [default: bundled models/heads].")
+@setting_option("--heads-dir", setting="classifier.heads_dir", help="Directory of per-label heads (the older format); overrides --models-dir.")
+@setting_option("--models-dir", setting="classifier.models_dir", help="Models directory with manifest.json [default: bundled models/].")
 @setting_option("--device", setting="classifier.device", help="cpu, cuda, cuda:N or auto.")
 @setting_option("--threads", setting="classifier.threads", type=int, help="Torch CPU threads.")
 @setting_option("--max-batch-size", setting="classifier.max_batch_size", type=int, help="Texts per encoder batch.")

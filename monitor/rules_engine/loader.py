@@ -26,7 +26,7 @@ from monitor.rules_engine.hashing import rule_body_sha256, rule_sha256, ruleset_
 from monitor.rules_engine.leaves import LEAF_TYPES, CheckContext
 from monitor.rules_engine.leaves.base import Loc
 from monitor.rules_engine.leaves.field import FIELDS
-from monitor.rules_engine.model import CONDITION_KEYS, DEFAULT_LABELS, RuleSet
+from monitor.rules_engine.model import CONDITION_KEYS, KNOWN_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
 NARRATIVES_DIR = "narratives"  # narrative sets, not rule files (monitor.narratives)
@@ -289,7 +289,7 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
     return problems
 
 
-def load_text(text: str, file: str, labels: Sequence[str] = DEFAULT_LABELS,
+def load_text(text: str, file: str, labels: Sequence[str] = KNOWN_LABELS,
               narrative_sets: Collection[str] = ()) -> tuple[LoadedRuleSet | None, list[Problem]]:
     """Parse and validate one rule-set file's text (`narrative_sets`: ids of the narrative sets in force)."""
     data, lines, problems = parse_yaml(text, file)
@@ -407,7 +407,7 @@ def _version_problems(sets: list[LoadedRuleSet], reference: dict[str, tuple[str,
     return problems
 
 
-def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_LABELS,
+def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = KNOWN_LABELS,
                    against: str | None = None) -> LoadResult:
     """Load and validate every rule file under `paths`; check ids across files and, with `against`, versions.
 
@@ -458,7 +458,7 @@ def load_rule_sets(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_
     return result
 
 
-def load_or_raise(paths: Sequence[Path | str], labels: Sequence[str] = DEFAULT_LABELS) -> list[LoadedRuleSet]:
+def load_or_raise(paths: Sequence[Path | str], labels: Sequence[str] = KNOWN_LABELS) -> list[LoadedRuleSet]:
     """The valid rule sets under `paths`, or RuleLoadError listing every problem."""
     result = load_rule_sets(paths, labels)
     if result.problems:

@@ -28,6 +28,10 @@ from monitor.rules_engine.leaves.base import NAME_PATTERN, Score, Strict, Text
 from monitor.rules_engine.leaves.field import FIELDS
 from monitor.semver import ID_PATTERN, SemVer
 
+# The multi-task classifier's stance shares (interfaces item 1); a classifier without them scores none,
+# and a label leaf on a missing score is false.
+STANCE_LABELS: tuple[str, ...] = ("stance_assert", "stance_quote", "stance_report", "stance_deny", "stance_condemn")
+KNOWN_LABELS: tuple[str, ...] = DEFAULT_LABELS + STANCE_LABELS
 
 
 

@@ -30,7 +30,7 @@ from monitor.pipeline import Pipeline
 from monitor.narratives.loader import narrative_dirs, set_files
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import Problem, RuleLoadError, discover, load_rule_sets
-from monitor.rules_engine.model import DEFAULT_LABELS
+from monitor.rules_engine.model import KNOWN_LABELS
 from monitor.rules_engine.metrics import rule_metrics
 from monitor.rules_engine.stage import build_engine_with, describe_sets, resolve_rule_paths
 from monitor.settings import RulesSettings
@@ -166,7 +166,7 @@ class RuleReloader:
         self._requested.clear()
         self._fingerprint = current
         self.metrics.reload_timestamp.set(time.time())
-        labels = self.pipeline.classifier.info.labels if self.pipeline.classifier is not None else DEFAULT_LABELS
+        labels = tuple(dict.fromkeys((*KNOWN_LABELS, *(self.pipeline.classifier.info.labels if self.pipeline.classifier is not None else ()))))
         self._validation = threading.Thread(target=self._validate, args=(list(labels),), name="rules-validate",
                                             daemon=True)
         self._validation.start()

@@ -11,7 +11,7 @@ from monitor.metrics import Metrics
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import RuleLoadError, load_or_raise
 from monitor.rules_engine.metrics import RuleMetrics, rule_metrics
-from monitor.rules_engine.model import DEFAULT_LABELS
+from monitor.rules_engine.model import KNOWN_LABELS
 from monitor.rules_engine.testing import Scorer, run_rule_tests
 from monitor.settings import RulesSettings
 from monitor.stages import Classifier
@@ -35,7 +35,7 @@ def resolve_rule_paths(paths: Sequence[Path | str]) -> list[Path]:
 
 def build_engine(
     paths: Sequence[Path | str], metrics: RuleMetrics | None = None, scorer: Scorer | None = None,
-    labels: Sequence[str] = DEFAULT_LABELS,
+    labels: Sequence[str] = KNOWN_LABELS,
 ) -> RuleEngine:
     """Load and validate the rule files, run their inline tests, compile them.
 
@@ -58,7 +58,7 @@ def build_engine_with(
     """`build_engine` whose label rules are tested with `classifier` (and its labels) when there is one."""
     if classifier is None:
         return build_engine(paths, metrics)
-    return build_engine(paths, metrics, scorer=classifier.score, labels=classifier.info.labels)
+    return build_engine(paths, metrics, scorer=classifier.score, labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))))
 
 
 def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:

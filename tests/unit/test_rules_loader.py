@@ -82,7 +82,7 @@ def test_hash_ignores_formatting_and_comments(tmp_path: Path) -> None:
         ("- keywords: {list: rigged}", "- keywords: {list: stolen}", 24,
          "rule 'demo-rigged': when.all[0].keywords.list: undefined keyword list 'stolen'"),
         ("label: election", "label: elections", 25,
-         "rule 'demo-rigged': when.all[1].label: unknown label 'elections' (known: claim, election, health, threat, hate)"),
+         "rule 'demo-rigged': when.all[1].label: unknown label 'elections' (known: claim, election, health, threat, hate, stance_assert, stance_quote, stance_report, stance_deny, stance_condemn)"),
         ('articles: ["34(1)(c)"]', 'articles: ["99"]', 18,
          "rule 'demo-rigged': dsa.articles[0]: unknown DSA article '99' (cite e.g. '34(1)(c)'; known: "
          "9, 10, 14, 15, 16, 17, 18, 20, 22, 24, 34, 35, 36, 37, 40, 42)"),

@@ -1,0 +1,133 @@
+"""The eval report as markdown tables: functional suite through the rules, classifier level, public splits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.eval.baseline import NAME as BASELINE
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _rate(value: float | None, k: int, n: int) -> str:
+    return "–" if not n else f"{_pct(value)} ({k}/{n})"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def functional_section(report: dict[str, Any]) -> list[str]:
+    models = report["models"]
+    suite = report["suite"]
+    lines = [f"## Functional suite through the rules ({suite['cases']} cases: {suite['harmful']} harmful, "
+             f"{suite['negatives']} hard negatives / benign)", "",
+             "Recall: harmful cases with an alert at or above their minimum severity on their own chunk. "
+             "FP rate: hard negatives / benign cases whose expectation failed (an alert above info, or any "
+             "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", ""]
+    header = ["group"] + [f"{m['name']} {k}" for m in models for k in ("recall", "FP rate")]
+
+    def rows(sections: tuple[str, ...], keys: list[str]) -> list[list[str]]:
+        out = []
+        for key in keys:
+            row = [key]
+            for m in models:
+                r = next((m["functional"][s][key] for s in sections if key in m["functional"][s]), None)
+                row += ["–", "–"] if r is None else [_rate(r["recall"], r["hits"], r["harmful"]),
+                                                       _rate(r["fp_rate"], r["false_alarms"], r["negatives"])]
+            out.append(row)
+        return out
+
+    def keys(section: str) -> list[str]:
+        return list(dict.fromkeys(k for m in models for k in m["functional"][section]))
+
+    groups = [k for cat in keys("by_category") for k in [cat] + [s for s in keys("by_subcategory") if s.startswith(cat + "/")]]
+    overall = [["**all**"] + [c for m in models for c in (
+        _rate(m["functional"]["overall"]["recall"], m["functional"]["overall"]["hits"], m["functional"]["overall"]["harmful"]),
+        _rate(m["functional"]["overall"]["fp_rate"], m["functional"]["overall"]["false_alarms"], m["functional"]["overall"]["negatives"]))]]
+    lines += _table(header, overall + rows(("by_category", "by_subcategory"), groups))
+    lines += ["", "- Counter-speech, debunk quotes and negations above info (target 0): " + ", ".join(
+        f"{m['name']} {m['functional']['stance_above_info']['count']}/{m['functional']['stance_above_info']['cases']}"
+        for m in models),
+        "- Harmful cases caught only by shadow-mode rules (they page no one, so not counted as hits): " + ", ".join(
+        f"{m['name']} {m['functional']['overall']['shadow_only']}" for m in models), ""]
+    lines += ["### Per case type", ""]
+    lines += _table(["case type"] + header[1:], rows(("by_case_type",), keys("by_case_type")))
+    lines += ["", "Misses and false alarms, case by case, are in the JSON report (`functional.misses`, "
+              "`functional.false_alarms`)."]
+    return lines
+
+
+def classifier_section(report: dict[str, Any]) -> list[str]:
+    columns = [(m["name"], m["classifier_level"]) for m in report["models"]]
+    if "classifier_level" in report.get("baseline", {}):
+        columns.append((BASELINE, report["baseline"]["classifier_level"]))
+    lines = ["## Classifier level on the suite", "",
+             "Each category's own label alone at the scorer's operating point (no rules): recall / FP rate / "
+             "ROC-AUC (harmful vs the rest of the category) / context pairs whose harmful side scores higher.", ""]
+    categories = list(dict.fromkeys(k for _, cl in columns for k in cl))
+    rows = []
+    for cat in categories:
+        row = [cat]
+        for _, cl in columns:
+            c = cl.get(cat)
+            row.append("–" if c is None or c.get("missing") else
+                       f"{_pct(c['recall'])} / {_pct(c['fp_rate'])} / {_pct(c['roc_auc'])} / {_pct(c.get('pairs_ordered'))}")
+        rows.append(row)
+    return lines + _table(["category"] + [name for name, _ in columns], rows)
+
+
+def _public_cell(r: dict[str, Any] | None) -> str:
+    """PR-AUC / ROC-AUC / F1; for single-class rows the recall (all positive) or FP rate (all negative)."""
+    if r is None:
+        return "–"
+    if r["positives"] == r["n"]:
+        return f"recall {_pct(r['recall'])}"
+    if r["positives"] == 0:
+        return f"FP rate {_pct(r['flagged'])}"
+    return f"{_pct(r['pr_auc'])} / {_pct(r['roc_auc'])} / {_pct(r['f1'])}"
+
+
+def public_section(report: dict[str, Any]) -> list[str]:
+    data = report["public_data"]
+    lines = ["## Public test splits", ""]
+    if "skipped" in data:
+        return lines + [f"Skipped: {data['skipped']}."]
+    columns = [(m["name"], m.get("public", [])) for m in report["models"]]
+    if "public" in report.get("baseline", {}):
+        columns.append((BASELINE, report["baseline"]["public"]))
+    cap = data["max_per_source"]
+    lines += [f"Test split of `{data['root']}` (deterministic group split), {data['rows']} rows"
+              + (f", at most {cap} per source" if cap else "") + ". Cells: PR-AUC / ROC-AUC / F1 at the operating point; "
+              "for a source whose rows are all positive the recall, all negative the FP rate.", ""]
+    keys: dict[tuple[str, str], dict[str, Any]] = {}
+    for _, rows in columns:
+        for r in rows:
+            keys.setdefault((r["task"], r["source"]), r)
+    table = []
+    for (task, source), first in sorted(keys.items()):
+        lang = "" if first["language"] == "en" else f" ({first['language']})"
+        row = [task, source + lang, f"{first['n']} ({first['positives']})"]
+        for _, rows in columns:
+            r = next((x for x in rows if x["task"] == task and x["source"] == source), None)
+            row.append(_public_cell(r))
+        table.append(row)
+    return lines + _table(["task", "source", "n (pos)"] + [name for name, _ in columns], table)
+
+
+def render(report: dict[str, Any]) -> str:
+    """The whole report as markdown."""
+    models = ", ".join(f"`{m['name']}` = {m['models_dir']} ({m['model']['sha256'][:12]}) + rules "
+                       f"{', '.join(m['rules'])} ({m['rules_sha256'][:12]}; inline tests {m['rule_tests']})"
+                       for m in report["models"])
+    base = report.get("baseline", {})
+    if "description" in base:
+        skipped = "; ".join(f"{task}: none ({why})" for task, why in base.get("skipped_tasks", {}).items())
+        baseline = f"Baseline: {base['description']}, trained on the public train split" + (f"; {skipped}" if skipped else "") + "."
+    else:
+        baseline = f"Baseline: skipped ({base.get('skipped')})."
+    lines = ["# cct-monitor eval", "", f"Models: {models}.", baseline, ""]
+    lines += functional_section(report) + [""] + classifier_section(report) + [""] + public_section(report)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""`cct-monitor eval`: the functional suite through the shipped model and rules, report and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.eval.suite import load_suite
+
+def small_suite(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A plain threat, one context pair (both sides) and a benign opinion from the shipped suite."""
+    cases = load_suite()
+    pair = next(c.pair for c in cases if c.pair and c.category == "threat")
+    chosen = ([next(c for c in cases if c.category == "threat" and c.case_type == "plain")]
+              + [c for c in cases if c.pair == pair] + [next(c for c in cases if c.case_type == "opinion")])
+    path = tmp_path / "suite.jsonl"
+    path.write_text("".join(c.model_dump_json(exclude_defaults=True) + "\n" for c in chosen), encoding="utf-8")
+    return path, [c.id for c in chosen]
+
+
+def test_eval_runs_the_suite_through_the_rules_and_skips_absent_public_data(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    suite, ids = small_suite(tmp_path)
+    result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--data", str(tmp_path / "none"),
+                                      "--out", str(out), "--threads", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert "no public data sets at" in report["public_data"]["skipped"]
+    assert "absent" in report["baseline"]["skipped"]
+    (model,) = report["models"]
+    assert model["name"] == "current" and model["rule_tests"].endswith("0 failed, 0 skipped")
+    functional = model["functional"]
+    assert functional["overall"]["harmful"] == 2 and functional["overall"]["negatives"] == 2
+    assert set(functional["by_case_type"]) == {"plain", "context_pair", "opinion"}
+    overall = functional["overall"]
+    assert overall["hits"] + len(functional["misses"]) == 2 and overall["false_alarms"] == len(functional["false_alarms"])
+    for case in functional["misses"] + functional["false_alarms"]:
+        assert case["ok"] is False and case["id"] in ids
+    assert "| **all** |" in result.output and "## Public test splits" in result.output
+    assert "Skipped: no public data sets at" in result.output
+
+
+def test_bad_model_and_rules_arguments_are_clear_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["eval", "--model", "oops", "--no-public", "--no-baseline"])
+    assert result.exit_code != 0 and "--model 'oops': expected NAME=PATH" in result.output
+    result = runner.invoke(cli, ["eval", "--model", f"new={tmp_path / 'missing'}", "--no-public", "--no-baseline"])
+    assert result.exit_code != 0 and "no such directory" in result.output
+    result = runner.invoke(cli, ["eval", "--rules", f"other={tmp_path}", "--no-public", "--no-baseline"])
+    assert result.exit_code != 0 and "--rules for unknown model(s) other" in result.output
