@@ -13,6 +13,7 @@ from monitor.cli import classify_cmd, train_cmd
 from monitor.cli import rules_cmd
 from monitor.cli import audit_cmd, replay_cmd, report_cmd, review_cmd, sor_cmd
 from monitor.cli import bench_cmd
+from monitor.cli import model_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -52,6 +53,7 @@ cli.add_command(sor_cmd.sor)
 cli.add_command(report_cmd.report)
 cli.add_command(replay_cmd.replay)
 cli.add_command(bench_cmd.bench)
+cli.add_command(model_cmd.model)
 
 
 def main() -> None:
