@@ -99,11 +99,12 @@ def ffn_down_projections(graph_path: Path, intermediate: int, hidden: int) -> li
 def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
     """Rewrite every MatMul with a constant weight (except `exclude`) as an int8 MatMul; returns how many.
 
-    Weights: int8, symmetric, one scale per output channel. Activations: quantised at run time with one
-    symmetric scale per token (row), stored as uint8 around a fixed zero point of 128, so the integer
-    product is exact and each row's result depends on that row alone. The per-channel scale is applied
-    before the per-token one: ONNX Runtime fuses MatMulInteger → Cast → Mul(scale) into
-    MatMulIntegerToFloat, which supports only a per-tensor activation scale.
+    Weights: int8, symmetric, one scale per output channel. Activations: flattened to one row per token
+    and quantised at run time with one symmetric scale per row (`QuantizeLinear` along axis 0, uint8
+    around a fixed zero point of 128), so the integer product is exact and each token's result depends
+    on that token alone. The int32 product is scaled per channel, then per token, and reshaped back.
+    (Scaling per token first would let ONNX Runtime fuse MatMulInteger → Cast → Mul into
+    MatMulIntegerToFloat, which assumes a per-tensor activation scale and gives wrong results.)
     """
     import numpy as np
     import onnx
@@ -113,8 +114,7 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
     consts = {"q_zp": np.array(128, dtype=np.uint8), "q_127": np.array(127.0, dtype=np.float32),
-              "q_eps": np.array(1e-8, dtype=np.float32), "q_128": np.array(128.0, dtype=np.float32),
-              "q_lo": np.array(0.0, dtype=np.float32), "q_hi": np.array(255.0, dtype=np.float32)}
+              "q_eps": np.array(1e-8, dtype=np.float32), "q_last": np.array([-1], dtype=np.int64)}
     added = [numpy_helper.from_array(v, k) for k, v in consts.items()]
     nodes, count = [], 0
     for node in graph.node:
@@ -125,22 +125,26 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
         w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
         p = f"q{count}"
         added += [numpy_helper.from_array(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), f"{p}_w"),
-                  numpy_helper.from_array(w_scale, f"{p}_ws")]
+                  numpy_helper.from_array(w_scale, f"{p}_ws"),
+                  numpy_helper.from_array(np.array([-1, w.shape[0]], dtype=np.int64), f"{p}_rows")]
         a = node.input[0]
         nodes += [
-            helper.make_node("Abs", [a], [f"{p}_abs"]),
-            helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[-1], keepdims=1),
+            helper.make_node("Shape", [a], [f"{p}_lead"], end=-1),
+            helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
+            helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
+            helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0),
             helper.make_node("Max", [f"{p}_max", "q_eps"], [f"{p}_max1"]),
             helper.make_node("Div", [f"{p}_max1", "q_127"], [f"{p}_as"]),
-            helper.make_node("Div", [a, f"{p}_as"], [f"{p}_a1"]),
-            helper.make_node("Round", [f"{p}_a1"], [f"{p}_a2"]),
-            helper.make_node("Add", [f"{p}_a2", "q_128"], [f"{p}_a3"]),
-            helper.make_node("Clip", [f"{p}_a3", "q_lo", "q_hi"], [f"{p}_a4"]),
-            helper.make_node("Cast", [f"{p}_a4"], [f"{p}_aq"], to=TensorProto.UINT8),
+            helper.make_node("Shape", [f"{p}_as"], [f"{p}_m"]),
+            helper.make_node("Expand", ["q_zp", f"{p}_m"], [f"{p}_zp"]),
+            helper.make_node("QuantizeLinear", [f"{p}_a", f"{p}_as", f"{p}_zp"], [f"{p}_aq"], axis=0),
             helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", "q_zp"], [f"{p}_y32"], name=f"{node.name}_int8"),
             helper.make_node("Cast", [f"{p}_y32"], [f"{p}_yf"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [f"{p}_yf", f"{p}_ws"], [f"{p}_yw"]),
-            helper.make_node("Mul", [f"{p}_yw", f"{p}_as"], [node.output[0]]),
+            helper.make_node("Unsqueeze", [f"{p}_as", "q_last"], [f"{p}_as1"]),
+            helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"]),
+            helper.make_node("Concat", [f"{p}_lead", "q_last"], [f"{p}_shape"], axis=0),
+            helper.make_node("Reshape", [f"{p}_y", f"{p}_shape"], [node.output[0]]),
         ]
         count += 1
     used = {name for n in nodes for name in n.input}
