@@ -11,7 +11,8 @@ All of them run on the same texts: the first chunks of the workload stream the p
   set length-sorted globally into batches (`Scorer.embed` with a cold cache over all items at once),
   for each batch size of the sweep and each process × thread layout (one process with every thread,
   or one process per core working on its share of the broadcasts at the same time); the best is the
-  ceiling. The pipeline does the same work with batches sorted only within a poll, plus decoding, rules
+  ceiling. Each configuration is measured twice and its faster pass kept (a ceiling is the best the
+  engine showed; on a shared host a pass can lose its cores for a while). The pipeline does the same work with batches sorted only within a poll, plus decoding, rules
   and sinks, so pipeline / ceiling ≤ 1 by construction.
 - *encoders* — the encoder alone for each engine (torch fp32, torch dynamic int8 per-tensor, ONNX
   Runtime fp32 when exported, ONNX Runtime int8): throughput on the same texts and pooled-embedding
@@ -36,6 +37,9 @@ from monitor.contracts import TranscriptChunk
 from monitor.settings import ClassifierSettings, PipelineSettings
 from monitor.stages import SourceRecord, WorkItem
 from monitor.state import Admission, BroadcastStates
+
+
+REPEATS = 2
 
 
 def work_items(chunks: Sequence[dict[str, Any]], settings: PipelineSettings) -> list[WorkItem]:
@@ -104,10 +108,11 @@ def _layout_worker(settings: ClassifierSettings, chunks: list[dict[str, Any]], p
     clf = build_classifier(Settings(classifier=settings))
     items = share_of(work_items(chunks, pipeline), index, parts)
     score_all_sorted(clf, items[:64], batch_size)
-    barrier.wait()
-    t0 = time.time()
-    score_all_sorted(clf, items, batch_size)
-    results.put((index, len(items), t0, time.time()))
+    for rep in range(REPEATS):
+        barrier.wait()
+        t0 = time.time()
+        score_all_sorted(clf, items, batch_size)
+        results.put((rep, index, len(items), t0, time.time()))
 
 
 def parallel_ceiling(settings: ClassifierSettings, chunks: list[dict[str, Any]], pipeline: PipelineSettings, processes: int,
@@ -121,7 +126,7 @@ def parallel_ceiling(settings: ClassifierSettings, chunks: list[dict[str, Any]],
         p.start()
     got = []
     try:
-        for _ in procs:
+        for _ in range(REPEATS * processes):
             got.append(results.get(timeout=600))
     finally:
         for p in procs:
@@ -130,8 +135,12 @@ def parallel_ceiling(settings: ClassifierSettings, chunks: list[dict[str, Any]],
                 p.kill()
     if any(p.exitcode != 0 for p in procs):
         raise RuntimeError(f"a ceiling worker failed (exit codes {[p.exitcode for p in procs]})")
-    total = sum(n for _, n, _, _ in got)
-    return total / max(1e-9, max(t1 for *_, t1 in got) - min(t0 for _, _, t0, _ in got))
+    best = 0.0
+    for rep in range(REPEATS):
+        runs = [g for g in got if g[0] == rep]
+        span = max(t1 for *_, t1 in runs) - min(t0 for *_, t0, _ in runs)
+        best = max(best, sum(n for _, _, n, _, _ in runs) / max(1e-9, span))
+    return best
 
 
 def ceiling(classifier: TransformerClassifier, items: Sequence[WorkItem], batch_sizes: Sequence[int], engine: str,
@@ -140,7 +149,7 @@ def ceiling(classifier: TransformerClassifier, items: Sequence[WorkItem], batch_
     """The best chunks/s over the batch sizes (one process, every thread) and then the process × thread layouts."""
     sweep: dict[str, dict[str, float]] = {}
     for size in sorted(set(batch_sizes)):
-        seconds = score_all_sorted(classifier, items, size)
+        seconds = min(score_all_sorted(classifier, items, size) for _ in range(REPEATS))
         sweep[str(size)] = {"throughput_cps": round(len(items) / seconds, 1)}
     best = max(sweep, key=lambda s: sweep[s]["throughput_cps"])
     threads = classifier.scorer.encoder.config.threads
@@ -184,6 +193,6 @@ def encoders_for_table(settings: ClassifierSettings, layers: tuple[int, ...], on
         files = read_manifest(onnx_dir)["files"]
         if "fp32" in files:
             out["onnxruntime fp32"] = OnnxEncoder(cfg, onnx_dir, "fp32")
-        out["onnxruntime int8 (dynamic, per-channel)"] = OnnxEncoder(cfg, onnx_dir, "int8")
+        out["onnxruntime int8 (per-channel weights, per-token act.)"] = OnnxEncoder(cfg, onnx_dir, "int8")
     return out
 

@@ -130,11 +130,11 @@ def render(result: dict[str, Any]) -> str:
     enc = result.get("encoders")
     if enc:
         lines += ["", f"encoders alone ({enc['texts']} workload texts, batch {enc['batch_size']}, {enc['threads']} threads, "
-                  "one process):", f"  {'encoder':<44}{'texts/s':>9}{'× torch fp32':>14}{'cosine min/mean':>18}"]
+                  "one process):", f"  {'encoder':<52}{'texts/s':>9}{'× torch fp32':>14}{'cosine min/mean':>18}"]
         base = enc["rows"][0]["texts_per_s"] if enc["rows"] else None
         for r in enc["rows"]:
             x = f"{r['texts_per_s'] / base:.2f}×" if base else "-"
-            lines.append(f"  {r['encoder']:<44}{r['texts_per_s']:>9}{x:>14}{r['cosine_min']:>10.4f}/{r['cosine_mean']:.4f}")
+            lines.append(f"  {r['encoder']:<52}{r['texts_per_s']:>9}{x:>14}{r['cosine_min']:>10.4f}/{r['cosine_mean']:.4f}")
     if pipe.get("replica_failures"):
         lines += ["", "REPLICA FAILURES:"] + [f"  {f}" for f in pipe["replica_failures"]]
     lines += ["", "targets:"]
