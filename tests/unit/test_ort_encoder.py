@@ -155,3 +155,24 @@ def test_onnx_engine_decides_like_torch_fp32_on_rule_tests_and_sample(export_dir
     assert report.sample_alerts["reference"] > 0 and report.sample_alert_diffs == []
     assert set(report.sample_alerts) == {"reference", "candidate_batch_1", "candidate_batch_32", "candidate_batch_256"}
     assert report.cosine["min"] > 0.99
+
+
+def test_export_command_reports_an_up_to_date_export(export_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    result = CliRunner().invoke(cli, ["model", "export", "--output", str(export_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"up to date: {export_dir} (all-MiniLM-L6-v2")
+    assert "layers [1, 2, 3, 4, 5, 6]" in result.output
+
+
+def test_export_command_rejects_a_directory_without_a_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    result = CliRunner().invoke(cli, ["model", "export", "--model", str(tmp_path), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "has no config.json" in result.output
