@@ -37,7 +37,7 @@ def export_command(out_dir: Path, model: str) -> str:
 class OnnxEncoder:
     """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
 
-    def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8", spin: bool = False) -> None:
+    def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8") -> None:
         import onnxruntime as ort
 
         self.config = config
@@ -81,7 +81,7 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         # like OMP_WAIT_POLICY=PASSIVE for torch: idle workers must not spin on the cores the rest of the
         # monitor (decode, rules, sinks, Kafka I/O, often a broker) needs between two encoder calls
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(self.export_dir / entry["file"]), options, providers=["CPUExecutionProvider"])
         self.check_layers()

@@ -98,8 +98,13 @@ def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin:
 
     settings = settings_from_context(ctx)
     base = settings.classifier.model_copy(update={"quantize_int8": False})
+    from monitor.classify.ort_encoder import StaleExport
+
     ref = classifier_from_settings(base.model_copy(update={"engine": "torch"}))
-    cand = classifier_from_settings(base.model_copy(update={"engine": "onnx"}))
+    try:
+        cand = classifier_from_settings(base.model_copy(update={"engine": "onnx"}))
+    except StaleExport as exc:
+        raise click.ClickException(str(exc)) from None
     sets = load_or_raise(settings.rules.paths, ref.info.labels)
     report = compare(ref, cand, _texts(text_files, limit), sets, settings.rules.paths, settings.pipeline.context_chunks, margin)
     if as_json:
