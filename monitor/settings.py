@@ -102,6 +102,13 @@ class ClassifierSettings(_Section):
     """The transformer encoder and its label heads."""
 
     enabled: bool = True
+    engine: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description="'onnx': the exported int8 graph on ONNX Runtime (CPU, no torch in the process); 'torch': the "
+        "Hugging Face model in torch (training, CUDA, the fp32 reference); 'auto': onnx on CPU when an export "
+        "exists (cct-monitor model export), else torch",
+    )
+    onnx_dir: Path | None = Field(default=None, description="the ONNX export directory; default: the bundled models/onnx")
     model: str = Field(default="default", description="'default' (packaged all-MiniLM-L6-v2), a local path or a hub id")
     heads_dir: Path | None = Field(default=None, description="directory of trained heads; default: the bundled models/")
     models_dir: Path | None = Field(default=None, description="models directory with a manifest.json; default: the bundled models/")

@@ -32,6 +32,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$venv/bin/pip" install -q -e "$root[dev]" >&2
   echo "$want" > "$stamp"
 fi
+# The CPU inference engine: the encoder exported to ONNX and quantised int8 into models/onnx (not committed;
+# a few seconds, and nothing when it is already current for the installed weights).
+(cd "$root" && "$venv/bin/python" -m monitor model export >&2)
 
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null || { echo "Java 17 is required for the Kafka broker" >&2; exit 1; }

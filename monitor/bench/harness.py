@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -254,6 +255,14 @@ class MonitorProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except FileNotFoundError:
             return ""
+
+
+def model_info(metrics_text: str) -> dict[str, str]:
+    """The labels of `cct_model_info` (engine, precision, encoder, sha256…) from a /metrics scrape."""
+    for line in metrics_text.splitlines():
+        if line.startswith("cct_model_info{"):
+            return dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', line.split("{", 1)[1].rsplit("}", 1)[0]))
+    return {}
 
 
 def stage_seconds(metrics_text: str) -> dict[str, float]:

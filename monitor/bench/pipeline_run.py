@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.bench.harness import AlertCollector, MonitorProcess, Producer, Registry, stage_seconds
+from monitor.bench.harness import AlertCollector, MonitorProcess, Producer, Registry, model_info, stage_seconds
 from monitor.bench.procstats import Sampler, percentiles
 from monitor.bench.profile import Profiler
 from monitor.bench.workload import Workload
@@ -247,6 +247,7 @@ class PipelineBench:
                 "partitions": cfg.partitions,
                 "broadcasts": cfg.broadcasts,
                 "startup_s": round(startup_s, 1),
+                "model_info": model_info(self.monitors[0].scrape()),
                 "capacity": capacity,
                 "throughput_cps": capacity["throughput_cps"],
                 "cpu_s_per_chunk": capacity["cpu_s_per_chunk"],
@@ -264,14 +265,18 @@ class PipelineBench:
             result["stage_seconds"] = self._stages()
             cap_ids = set(self.registry.phase_ids("capacity"))
             result["partitions_per_consumer"] = [m.reader.partitions_of(cap_ids) for m in self.monitors]
-            return result
+            self._check_alive()
         finally:
-            for m in self.monitors:
-                m.stop()
+            codes = [m.stop() for m in self.monitors]
             if self.sampler:
                 self.sampler.stop()
             producer.close()
             alerts.close()
+        # a replica that dies (or exits non-zero on SIGTERM) fails the benchmark
+        result["replica_exit_codes"] = codes
+        result["replica_failures"] = [f"replica {m.index} exited {c}: {m.log_tail(5)}"
+                                      for m, c in zip(self.monitors, codes) if c != 0]
+        return result
 
     def _stages(self) -> dict[str, float]:
         total: dict[str, float] = {}

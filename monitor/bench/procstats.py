@@ -45,6 +45,7 @@ def machine() -> dict[str, object]:
     except FileNotFoundError:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import onnxruntime
     import torch
 
     return {
@@ -54,6 +55,7 @@ def machine() -> dict[str, object]:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
+        "onnxruntime": onnxruntime.__version__,
         "platform": platform.platform(),
     }
 

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tokenizer", ("tokenization_", "tokenizers/", "_batch_encode_plus", "tokenizer")),
     ("encoder forward (torch)", ("torch/nn/", "modeling_", "torch/_", "functional.py")),
+    ("encoder forward (onnxruntime)", ("onnxruntime/",)),
     ("classifier (other)", ("monitor/classify/",)),
     ("rules engine", ("monitor/rules_engine/",)),
     ("decode/validate (JSON, pydantic)", ("monitor/contracts.py", "pydantic/")),

@@ -8,7 +8,7 @@ TARGETS = {
     "pipeline_vs_ceiling_min": 0.85,
     "pipeline_vs_naive_min": 5.0,
     "p99_alert_latency_at_50pct_max_s": 1.0,
-    "peak_rss_max_mb": 1536.0,
+    "peak_rss_max_mb": 600.0,
 }
 
 
@@ -53,7 +53,8 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
             "met": last <= 1.5 * first + 0.25 and high["decided"] == high["chunks"],
         }
     if pipe.get("peak_rss_mb"):
-        out["peak_rss_mb"] = {"value": pipe["peak_rss_mb"], "target": "<= 1536", "met": pipe["peak_rss_mb"] <= TARGETS["peak_rss_max_mb"]}
+        out["peak_rss_mb"] = {"value": pipe["peak_rss_mb"], "target": "<= 600 per replica",
+                              "met": pipe["peak_rss_mb"] <= TARGETS["peak_rss_max_mb"]}
     soak = pipe.get("soak")
     if soak:
         out["soak_flat"] = {"value": {k: soak[k] for k in ("p99_first_s", "p99_last_s", "rss_first_mb", "rss_last_mb")},
@@ -73,9 +74,11 @@ def _pcts(d: dict[str, float | None]) -> str:
 def render(result: dict[str, Any]) -> str:
     """The human-readable table."""
     m = result["machine"]
+    cfg = result["config"]
     lines = [
-        f"cct-monitor bench — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, torch {m['torch']} "
-        f"({result['config']['threads']} threads, {'int8' if result['config']['int8'] else 'fp32'}), {result['started_at']}",
+        f"cct-monitor bench — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, torch {m['torch']}, "
+        f"onnxruntime {m.get('onnxruntime', '-')}; engine {cfg.get('engine', 'torch')} ({cfg['threads']} threads), "
+        f"{result['started_at']}",
         "",
         f"{'measurement':<52}{'chunks/s':>10}{'× naive':>10}{'of ceiling':>12}",
     ]
@@ -90,9 +93,13 @@ def render(result: dict[str, Any]) -> str:
         return f"{name:<52}{_fmt(v):>10}{x:>10}{c:>12}"
 
     if result.get("naive_chunk_alone"):
-        lines.append(row("1a naive (fp32): one chunk at a time, chunk alone", result["naive_chunk_alone"].get("throughput_cps")))
-    lines.append(row("1 naive (fp32): one chunk at a time + context, no reuse", nv))
-    lines.append(row(f"2 model ceiling ({ceil.get('precision', '-')}): classifier alone, batch {ceil.get('best_batch_size', '-')}", cv))
+        lines.append(row("1a naive (torch fp32): one chunk at a time, alone", result["naive_chunk_alone"].get("throughput_cps")))
+    lines.append(row("1 naive (torch fp32): one chunk + context, no reuse", nv))
+    lines.append(row(f"2 model ceiling ({ceil.get('engine', '-')}, batch {ceil.get('best_batch_size', '-')}, "
+                     f"{ceil.get('best_layout', '-')} proc×thr)", cv))
+    if ceil.get("layouts"):
+        lines.append("  ceiling by processes × threads: " + ", ".join(f"{k} {v}" for k, v in ceil["layouts"].items())
+                     + "; batch sweep (1 process): " + ", ".join(f"{k} {v['throughput_cps']}" for k, v in ceil["sweep"].items()))
     if pipe:
         lines.append(row(f"3 full pipeline via Kafka ({pipe['consumers']} replica(s), {pipe['partitions']} partitions)",
                          pipe.get("throughput_cps")))
@@ -120,6 +127,16 @@ def render(result: dict[str, Any]) -> str:
         if stages:
             lines.append("  stage seconds (cct_stage_duration_seconds_sum): "
                          + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
+    enc = result.get("encoders")
+    if enc:
+        lines += ["", f"encoders alone ({enc['texts']} workload texts, batch {enc['batch_size']}, {enc['threads']} threads, "
+                  "one process):", f"  {'encoder':<52}{'texts/s':>9}{'× torch fp32':>14}{'cosine min/mean':>18}"]
+        base = enc["rows"][0]["texts_per_s"] if enc["rows"] else None
+        for r in enc["rows"]:
+            x = f"{r['texts_per_s'] / base:.2f}×" if base else "-"
+            lines.append(f"  {r['encoder']:<52}{r['texts_per_s']:>9}{x:>14}{r['cosine_min']:>10.4f}/{r['cosine_mean']:.4f}")
+    if pipe.get("replica_failures"):
+        lines += ["", "REPLICA FAILURES:"] + [f"  {f}" for f in pipe["replica_failures"]]
     lines += ["", "targets:"]
     for name, r in result.get("ratios", {}).items():
         lines.append(f"  {'PASS' if r['met'] else 'MISS'}  {name:<28} {r['value']}  (target {r['target']})")

@@ -135,7 +135,7 @@ def run_bench(
             report(row)
 
     for precision in precisions:
-        clf = classifier_from_settings(settings.model_copy(update={"quantize_int8": precision == "int8"}))
+        clf = classifier_from_settings(settings.model_copy(update={"engine": "torch", "quantize_int8": precision == "int8"}))
         clf.score_texts(chunks[:8])
         add(bench_naive(clf, chunks[:naive_chunks], precision))
         for size in batch_sizes:

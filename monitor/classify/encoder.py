@@ -16,9 +16,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -89,6 +92,8 @@ def weights_sha256(model_dir: str | Path) -> str:
 
 def pick_device(device: str) -> torch.device:
     """'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when present)."""
+    import torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -132,6 +137,7 @@ class Encoder:
     """
 
     def __init__(self, config: EncoderConfig = EncoderConfig()) -> None:
+        import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -167,6 +173,11 @@ class Encoder:
         self.sha256 = weights_sha256(source) if Path(source).is_dir() else hashlib.sha256(source.encode()).hexdigest()
 
     @property
+    def precision(self) -> str:
+        """The engine and precision, as recorded in the model's identity: 'fp32' or 'int8' (torch)."""
+        return "int8" if self.config.quantize_int8 else "fp32"
+
+    @property
     def variant(self) -> str:
         """A key naming encoder + precision + truncation, for embedding caches."""
         layers = "-".join(map(str, self.layers))
@@ -179,6 +190,8 @@ class Encoder:
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Embed one batch as given (no sorting, no splitting)."""
+        import torch
+
         enc = self.tokenizer(
             list(texts), padding=True, truncation=True, max_length=self.config.max_tokens, return_tensors="pt"
         )

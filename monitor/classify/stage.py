@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Info
-from monitor.classify.encoder import Encoder, EncoderConfig
+from monitor.classify.encoder import EncoderConfig
 from monitor.classify.heads import Head, file_sha256, load_heads
 from monitor.classify.labels import DEFAULT_LABELS
 from monitor.classify.multitask import FORMAT, load_multitask, read_manifest
@@ -14,8 +16,60 @@ from monitor.classify.scorer import Scorer
 from monitor.settings import ClassifierSettings
 from monitor.stages import Classifier, ModelInfo, WorkItem
 
+if TYPE_CHECKING:
+    from monitor.classify.encoder import Encoder
+    from monitor.classify.ort_encoder import OnnxEncoder
+
+log = logging.getLogger(__name__)
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 HEADS_FORMAT = "cct-heads/1"
+NVIDIA_DRIVER = Path("/proc/driver/nvidia/version")
+
+
+def default_onnx_dir() -> Path:
+    """The bundled `models/onnx` of this checkout (built by `cct-monitor model export`), else `./models/onnx`."""
+    for candidate in (REPO_MODELS / "onnx", Path.cwd() / "models" / "onnx"):
+        if (candidate / "manifest.json").is_file():
+            return candidate
+    return REPO_MODELS / "onnx"
+
+
+def choose_engine(settings: ClassifierSettings) -> str:
+    """'onnx' or 'torch' as `classifier.engine` says; 'auto' is onnx on CPU when an export exists."""
+    if settings.engine != "auto":
+        if settings.engine == "onnx" and settings.device not in ("cpu", "auto"):
+            raise ValueError(f"classifier.engine=onnx runs on CPU; device {settings.device!r} needs engine torch or auto")
+        return settings.engine
+    gpu = settings.device.startswith("cuda") or (settings.device == "auto" and NVIDIA_DRIVER.exists())
+    if gpu:
+        return "torch"
+    onnx_dir = Path(settings.onnx_dir) if settings.onnx_dir else default_onnx_dir()
+    if (onnx_dir / "manifest.json").is_file():
+        return "onnx"
+    log.warning("no ONNX encoder in %s: using torch fp32 on CPU (build the faster engine with `cct-monitor model export`)",
+                onnx_dir)
+    return "torch"
+
+
+def build_encoder(settings: ClassifierSettings, layers: tuple[int, ...]) -> Encoder | OnnxEncoder:
+    """The encoder the settings ask for, pooling `layers` (those the heads were trained on)."""
+    config = EncoderConfig(
+        model=settings.model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
+        quantize_int8=settings.quantize_int8, offline=settings.offline, layers=layers,
+    )
+    if choose_engine(settings) == "onnx":
+        from monitor.classify.ort_encoder import OnnxEncoder, StaleExport
+
+        onnx_dir = Path(settings.onnx_dir) if settings.onnx_dir else default_onnx_dir()
+        try:
+            return OnnxEncoder(config, onnx_dir)
+        except StaleExport as exc:
+            if settings.engine != "auto":
+                raise
+            log.warning("the ONNX export in %s is not of this encoder (%s): using torch fp32", onnx_dir, exc)
+    from monitor.classify.encoder import Encoder
+
+    return Encoder(config)
 
 
 def heads_layers(heads: Sequence[Head], heads_dir: Path) -> tuple[int, ...]:
@@ -26,10 +80,10 @@ def heads_layers(heads: Sequence[Head], heads_dir: Path) -> tuple[int, ...]:
     return found.pop()
 
 
-def model_sha256(encoder: Encoder, heads_dir: Path, heads: Sequence[Head]) -> str:
-    """sha256 over the encoder weights' sha256, its precision and every head's JSON and weights files."""
+def model_sha256(encoder: Encoder | OnnxEncoder, heads_dir: Path, heads: Sequence[Head]) -> str:
+    """sha256 over the encoder weights' sha256, its engine/precision and every head's JSON and weights files."""
     digest = hashlib.sha256()
-    digest.update(f"{encoder.sha256}:{'int8' if encoder.config.quantize_int8 else 'fp32'}".encode())
+    digest.update(f"{encoder.sha256}:{encoder.precision}".encode())
     for head in sorted(heads, key=lambda h: h.label):
         for name in (f"{head.label}.json", f"{head.label}.safetensors"):
             digest.update(f"{name}:{file_sha256(heads_dir / name)}".encode())
@@ -67,7 +121,7 @@ class TransformerClassifier:
             "encoder": enc.name,
             "encoder_sha256": enc.sha256,
             "labels": ",".join(self._info.labels),
-            "precision": "int8" if enc.config.quantize_int8 else "fp32",
+            "precision": enc.precision,
             "device": str(enc.device),
             "max_tokens": str(enc.config.max_tokens),
             "heads": ",".join(f"{h.label}:{h.kind}:{h.features}" for h in self.scorer.heads) or "multitask",
@@ -94,12 +148,7 @@ def default_models_dir() -> Path:
 
 def _legacy(settings: ClassifierSettings, heads_dir: Path, labels: Sequence[str] | None) -> TransformerClassifier:
     heads = load_heads(heads_dir, list(labels) if labels is not None else list(DEFAULT_LABELS))
-    encoder = Encoder(
-        EncoderConfig(
-            model=settings.model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
-            quantize_int8=settings.quantize_int8, offline=settings.offline, layers=heads_layers(heads, heads_dir),
-        )
-    )
+    encoder = build_encoder(settings, heads_layers(heads, heads_dir))
     for head in heads:
         trained_for = head.meta.get("encoder", {}).get("sha256")
         if trained_for and trained_for != encoder.sha256:

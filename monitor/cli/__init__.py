@@ -16,6 +16,7 @@ from monitor.cli import bench_cmd
 from monitor.cli import console_cmd
 from monitor.cli import narratives_cmd
 from monitor.cli import eval_cmd
+from monitor.cli import model_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -58,6 +59,7 @@ cli.add_command(bench_cmd.bench)
 cli.add_command(console_cmd.console)
 cli.add_command(narratives_cmd.narratives)
 cli.add_command(eval_cmd.eval_)
+cli.add_command(model_cmd.model)
 
 
 def main() -> None:

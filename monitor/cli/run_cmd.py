@@ -16,6 +16,8 @@ from monitor.cli.options import setting_option, settings_from_context
 from monitor.metrics import Metrics
 from monitor.rules_engine.loader import RuleLoadError
 from monitor.settings import KafkaSettings
+from monitor.classify.encoder import ModelNotFound
+from monitor.classify.ort_encoder import StaleExport
 from monitor.runner import install_signal_handlers
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         raise click.ClickException(f"cannot start the Kafka source: {exc}") from None
     except RuleLoadError as exc:
         raise click.ClickException(f"the rule files do not validate:\n{exc}") from None
+    except (StaleExport, ModelNotFound) as exc:
+        raise click.ClickException(f"cannot load the classifier: {exc}") from None
     try:
         monitor.runner.run()
     except KafkaAccessError as exc:

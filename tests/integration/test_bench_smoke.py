@@ -22,7 +22,7 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
         sys.executable, "-m", "monitor", "bench", "--bootstrap", kafka_bootstrap,
         "--broadcasts", "20", "--chunks", "200", "--naive-chunks", "20", "--ceiling-chunks", "60",
         "--batch-sizes", "32", "--loads", "0.25,0.5", "--phase-seconds", "3", "--partitions", "2",
-        "--no-soak", "--no-profile", "--rules", str(repo_root / "rules"),
+        "--no-soak", "--no-profile", "--rules", str(repo_root / "rules"), "--engine", "onnx", "--consumers", "1",
         "--output", str(out), "--workdir", str(tmp_path / "work"),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)
@@ -32,10 +32,19 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
     assert {"machine", "config", "naive", "ceiling", "pipeline", "ratios"} <= set(report)
     assert report["naive"]["throughput_cps"] > 0
     assert report["ceiling"]["throughput_cps"] > 0
+    # the ceiling and the pipeline run the ONNX Runtime engine; the naive baselines stay torch fp32
+    assert report["config"]["engine"] == report["ceiling"]["engine"] == "onnx"
+    assert report["ceiling"]["encoder"].endswith("+onnx-int8")
+    threads = report["config"]["threads"]
+    assert set(report["ceiling"]["layouts"]) == {f"1x{threads}", f"{threads}x1"}
+    assert [r["encoder"] for r in report["encoders"]["rows"]][:2] == ["torch fp32", "torch int8 (dynamic, per-tensor)"]
+    assert report["encoders"]["rows"][-1]["cosine_min"] > 0.98
     pipe = report["pipeline"]
     assert pipe["throughput_cps"] > 0
     assert pipe["capacity"]["decided"] == pipe["capacity"]["chunks"] == 200
     assert pipe["peak_rss_mb"] > 0
+    assert pipe["replica_exit_codes"] == [0] and pipe["replica_failures"] == []
+    assert pipe["model_info"]["precision"].startswith("onnx-int8") and pipe["model_info"]["device"] == "cpu"
     assert [ld["load"] for ld in pipe["loads"]] == [0.25, 0.5]
     for load in pipe["loads"]:
         assert load["decided"] == load["chunks"] > 0

@@ -1,0 +1,78 @@
+"""A Hugging Face tokenizer call surface over the `tokenizers` library alone (no transformers, no torch).
+
+The ONNX Runtime encoder uses it so that the monitor process never imports torch. It implements the
+part of `PreTrainedTokenizer.__call__` the scorer and the encoders use: one text or a list of texts,
+special tokens on or off, truncation to `max_length`, padding to the longest text of the batch,
+offsets, and numpy arrays. It reads the `tokenizer.json` that `cct-monitor model export` copies next
+to the ONNX graph, so the word pieces are exactly those of the source model's fast tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tokenizers import Tokenizer
+
+
+class FastTokenizer:
+    """Tokenises like the source model's Hugging Face fast tokenizer."""
+
+    def __init__(self, path: Path, pad_id: int, input_names: Sequence[str]) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"tokenizer file {self.path} not found")
+        self._plain = Tokenizer.from_file(str(self.path))
+        self._plain.no_padding()
+        self._plain.no_truncation()
+        self._truncating: dict[int, Tokenizer] = {}
+        self.pad_id = pad_id
+        self.model_input_names = list(input_names)
+
+    def _for(self, truncation: bool, max_length: int | None) -> Tokenizer:
+        if not truncation or max_length is None:
+            return self._plain
+        tok = self._truncating.get(max_length)
+        if tok is None:
+            tok = Tokenizer.from_file(str(self.path))
+            tok.no_padding()
+            tok.enable_truncation(max_length=max_length)
+            self._truncating[max_length] = tok
+        return tok
+
+    def __call__(
+        self, texts: str | Sequence[str], add_special_tokens: bool = True, truncation: bool = False,
+        max_length: int | None = None, padding: bool = False, return_offsets_mapping: bool = False,
+        return_tensors: str | None = None,
+    ) -> dict[str, Any]:
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        encodings = self._for(truncation, max_length).encode_batch(batch, add_special_tokens=add_special_tokens)
+        out: dict[str, Any] = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
+        if return_offsets_mapping:
+            out["offset_mapping"] = [e.offsets for e in encodings]
+        if padding or return_tensors == "np":
+            out.update(self._padded(encodings))
+        if return_tensors == "np":
+            return {k: out[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        if return_tensors is not None:
+            raise ValueError(f"FastTokenizer returns numpy arrays only (return_tensors='np'), not {return_tensors!r}")
+        return {k: v[0] for k, v in out.items()} if single else out
+
+    def _padded(self, encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+        width = max((len(e.ids) for e in encodings), default=0)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            mask[row, :n] = e.attention_mask
+            types[row, :n] = e.type_ids
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}

@@ -1,0 +1,269 @@
+"""Export a Hugging Face encoder to ONNX with the monitor's pooling in the graph, then quantise it int8.
+
+The graph takes the tokenizer's arrays (input_ids, attention_mask, token_type_ids when the model reads
+them) and returns the embedding `monitor.classify.encoder.Encoder` computes: each configured layer's
+hidden states mean-pooled over the attention mask and L2-normalised, concatenated and scaled by
+1/sqrt(#layers). It is then quantised int8 by `quantize_per_token`: every MatMul with a constant weight
+becomes an integer MatMul with weights quantised per output channel and activations quantised per token
+at run time (symmetric), so a text's embedding depends on that text alone, never on the other texts of
+its batch or their padding (ONNX Runtime's own dynamic quantisation uses one activation scale per batch:
+the same chunk scored up to 0.11 apart depending on its neighbours, and a rule test flipped).
+
+The output directory holds the int8 graph (optionally the fp32 one), the source's `tokenizer.json` and
+`manifest.json` with the sha256 of the source weights, of every file written, the layers and the versions
+used. `ort_encoder.OnnxEncoder` checks all of them at load. Needs torch, transformers and onnx (install
+time only; the monitor process needs onnxruntime and tokenizers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.classify.encoder import ModelNotFound, offline_mode, resolve_model, weights_sha256
+
+FORMAT = "cct-onnx-encoder/2"
+MANIFEST = "manifest.json"
+TOKENIZER = "tokenizer.json"
+FILES = {"int8": "encoder.int8.onnx", "fp32": "encoder.fp32.onnx"}
+OUTPUT = "embedding"
+OPSET = 17
+#: The first layer's feed-forward down-projection reads GELU outputs with large outliers; kept fp32 (1/18
+#: of the encoder's matrix work) it cuts the largest head-score change vs torch fp32 on workload texts
+#: from 0.31 to 0.09 (`cct-monitor model verify`; every rule test decides the same either way).
+FP32_FFN_LAYERS = 1
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What `export_encoder` did."""
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    skipped: bool
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    """The manifest of an export directory; FileNotFoundError / ValueError when missing or not one."""
+    path = Path(out_dir) / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{path}: format {data.get('format')!r}, expected {FORMAT!r}")
+    return data
+
+
+def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisions: tuple[str, ...],
+               fp32_ffn_layers: int = 1) -> bool:
+    """True when `out_dir` already holds an export of these weights, layers, precisions and quantisation, files intact."""
+    try:
+        manifest = read_manifest(out_dir)
+    except (FileNotFoundError, ValueError, json.JSONDecodeError):
+        return False
+    if manifest["source"]["weights_sha256"] != source_sha or tuple(manifest["layers"]) != layers:
+        return False
+    if manifest.get("fp32_ffn_layers") != fp32_ffn_layers or manifest.get("exported_with", {}).get("opset") != OPSET:
+        return False
+    files = manifest["files"]
+    if any(p not in files for p in precisions):
+        return False
+    entries = [*files.values(), manifest["tokenizer"]]
+    return all((out_dir / e["file"]).is_file() and file_sha256(out_dir / e["file"]) == e["sha256"] for e in entries)
+
+
+def ffn_down_projections(graph_path: Path, intermediate: int, hidden: int) -> list[str]:
+    """The MatMul nodes of the feed-forward down-projections (constant weight intermediate × hidden), in layer order."""
+    import onnx
+
+    graph = onnx.load(str(graph_path)).graph
+    shapes = {init.name: list(init.dims) for init in graph.initializer}
+    return [n.name for n in graph.node if n.op_type == "MatMul" and shapes.get(n.input[1]) == [intermediate, hidden]]
+
+
+def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
+    """Rewrite every MatMul with a constant weight (except `exclude`) as an int8 MatMul; returns how many.
+
+    Weights: int8, symmetric, one scale per output channel. Activations: flattened to one row per token
+    and quantised at run time with one symmetric scale per row (`QuantizeLinear` along axis 0, uint8
+    around a fixed zero point of 128), so the integer product is exact and each token's result depends
+    on that token alone. The int32 product is scaled per channel, then per token, and reshaped back.
+    (Scaling per token first would let ONNX Runtime fuse MatMulInteger → Cast → Mul into
+    MatMulIntegerToFloat, which assumes a per-tensor activation scale and gives wrong results.)
+    """
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    consts = {"q_zp": np.array(128, dtype=np.uint8), "q_127": np.array(127.0, dtype=np.float32),
+              "q_eps": np.array(1e-8, dtype=np.float32), "q_last": np.array([-1], dtype=np.int64)}
+    added = [numpy_helper.from_array(v, k) for k, v in consts.items()]
+    nodes, count = [], 0
+    for node in graph.node:
+        if node.op_type != "MatMul" or node.input[1] not in weights or node.name in exclude:
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(weights[node.input[1]]).astype(np.float32)
+        w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
+        p = f"q{count}"
+        added += [numpy_helper.from_array(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), f"{p}_w"),
+                  numpy_helper.from_array(w_scale, f"{p}_ws"),
+                  numpy_helper.from_array(np.array([-1, w.shape[0]], dtype=np.int64), f"{p}_rows")]
+        a = node.input[0]
+        nodes += [
+            helper.make_node("Shape", [a], [f"{p}_lead"], end=-1),
+            helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
+            helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
+            helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0),
+            helper.make_node("Max", [f"{p}_max", "q_eps"], [f"{p}_max1"]),
+            helper.make_node("Div", [f"{p}_max1", "q_127"], [f"{p}_as"]),
+            helper.make_node("Shape", [f"{p}_as"], [f"{p}_m"]),
+            helper.make_node("Expand", ["q_zp", f"{p}_m"], [f"{p}_zp"]),
+            helper.make_node("QuantizeLinear", [f"{p}_a", f"{p}_as", f"{p}_zp"], [f"{p}_aq"], axis=0),
+            helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", "q_zp"], [f"{p}_y32"], name=f"{node.name}_int8"),
+            helper.make_node("Cast", [f"{p}_y32"], [f"{p}_yf"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [f"{p}_yf", f"{p}_ws"], [f"{p}_yw"]),
+            helper.make_node("Unsqueeze", [f"{p}_as", "q_last"], [f"{p}_as1"]),
+            helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"]),
+            helper.make_node("Concat", [f"{p}_lead", "q_last"], [f"{p}_shape"], axis=0),
+            helper.make_node("Reshape", [f"{p}_y", f"{p}_shape"], [node.output[0]]),
+        ]
+        count += 1
+    used = {name for n in nodes for name in n.input}
+    kept = [init for init in graph.initializer if init.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept + added)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
+    return count
+
+
+def _pooled_module(model: Any, layers: tuple[int, ...], input_names: list[str]) -> Any:
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            kwargs = dict(zip(input_names, inputs))
+            out = self.model(**kwargs, output_hidden_states=True)
+            mask = kwargs["attention_mask"].unsqueeze(-1).to(out.hidden_states[0].dtype)
+            denom = mask.sum(1).clamp(min=1e-9)
+            pooled = [torch.nn.functional.normalize((out.hidden_states[i] * mask).sum(1) / denom, p=2, dim=1) for i in layers]
+            return torch.cat(pooled, dim=1) / len(pooled) ** 0.5
+
+    return Pooled().eval()
+
+
+def export_encoder(
+    model: str, out_dir: Path, layers: tuple[int, ...], offline: bool = True, keep_fp32: bool = False,
+    force: bool = False, fp32_ffn_layers: int = FP32_FFN_LAYERS,
+) -> ExportResult:
+    """Export `model` (a name `resolve_model` understands) pooled over `layers` (1-based; (0,) = all, (-1,) = last).
+
+    The feed-forward down-projection of the first `fp32_ffn_layers` layers stays fp32 (see FP32_FFN_LAYERS).
+    Skips the work when `out_dir` already holds a current export (same source weights, layers, files intact).
+    """
+    source, name = resolve_model(model, offline_mode(offline))
+    if not Path(source).is_dir():
+        raise ModelNotFound(f"encoder {model!r}: export needs a local model directory, got {source!r}")
+    config = json.loads((Path(source) / "config.json").read_text(encoding="utf-8"))
+    n_layers = int(config["num_hidden_layers"])
+    chosen = tuple(range(1, n_layers + 1)) if layers == (0,) else tuple(n_layers if x == -1 else x for x in layers)
+    if any(not 1 <= x <= n_layers for x in chosen):
+        raise ValueError(f"encoder {name} has layers 1..{n_layers}; asked for {layers}")
+    source_sha = weights_sha256(source)
+    out_dir = Path(out_dir)
+    precisions = ("int8", "fp32") if keep_fp32 else ("int8",)
+    if not force and is_current(out_dir, source_sha, chosen, precisions, fp32_ffn_layers):
+        return ExportResult(out_dir, read_manifest(out_dir), skipped=True)
+    if not (Path(source) / TOKENIZER).is_file():
+        raise ModelNotFound(f"encoder {name}: {source} has no {TOKENIZER} (a fast tokenizer is needed for the ONNX engine)")
+
+    import onnx
+    import onnxruntime
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+    if getattr(tokenizer, "padding_side", "right") != "right":
+        raise ValueError(f"encoder {name}: left-padding tokenizers are not supported by the ONNX export")
+    hf_model = AutoModel.from_pretrained(source, local_files_only=True, attn_implementation="eager").eval()
+    accepted = set(inspect.signature(hf_model.forward).parameters)
+    input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names and n in accepted]
+    module = _pooled_module(hf_model, chosen, input_names)
+    sample = tokenizer(["an example sentence to trace the graph", "and a second one"], padding=True, return_tensors="pt")
+    args = tuple(sample[n] for n in input_names)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
+        fp32 = Path(tmp) / FILES["fp32"]
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module, args, str(fp32), input_names=input_names, output_names=[OUTPUT], opset_version=OPSET,
+                dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in input_names}, OUTPUT: {0: "batch"}},
+                do_constant_folding=True, dynamo=False,
+            )
+        onnx.checker.check_model(str(fp32))
+        int8 = Path(tmp) / FILES["int8"]
+        fp32_nodes = ffn_down_projections(fp32, int(config["intermediate_size"]), int(config["hidden_size"]))[:fp32_ffn_layers]
+        quantized = quantize_per_token(fp32, int8, set(fp32_nodes))
+        for stale in [*FILES.values(), TOKENIZER, MANIFEST]:
+            (out_dir / stale).unlink(missing_ok=True)
+        files: dict[str, dict[str, str]] = {}
+        for precision in precisions:
+            target = out_dir / FILES[precision]
+            shutil.move(str(Path(tmp) / FILES[precision]), target)
+            files[precision] = {"file": target.name, "sha256": file_sha256(target)}
+        files["int8"]["quantization"] = ("int8 MatMul: weights symmetric per output channel, activations symmetric "
+                                         "per token at run time")
+        files["int8"]["int8_matmuls"] = quantized
+        files["int8"]["fp32_nodes"] = fp32_nodes
+    shutil.copyfile(Path(source) / TOKENIZER, out_dir / TOKENIZER)
+    manifest = {
+        "format": FORMAT,
+        "source": {"model": model, "name": name, "weights_sha256": source_sha},
+        "layers": list(chosen),
+        "num_layers": n_layers,
+        "fp32_ffn_layers": fp32_ffn_layers,
+        "hidden_size": int(config["hidden_size"]),
+        "dim": int(config["hidden_size"]) * len(chosen),
+        "inputs": input_names,
+        "output": OUTPUT,
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "max_positions": int(config.get("max_position_embeddings", 512)),
+        "tokenizer": {"file": TOKENIZER, "sha256": file_sha256(out_dir / TOKENIZER)},
+        "files": files,
+        "exported_with": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
+                          "opset": OPSET},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return ExportResult(out_dir, manifest, skipped=False)

@@ -1,0 +1,128 @@
+"""The CPU encoder: the exported ONNX graph (int8 per-channel by default) run with ONNX Runtime, no torch.
+
+Same surface as `monitor.classify.encoder.Encoder` (encode, encode_batch, token_lengths, tokenizer, dim,
+name, sha256, variant, config, layers, precision, device). It loads an export directory written by
+`cct-monitor model export` and refuses to run from one that does not match:
+
+- every file's sha256 must equal the manifest's (a damaged or hand-edited graph is rejected);
+- the manifest's source-weights sha256 must equal the configured encoder's weights (`StaleExport`
+  otherwise: the encoder changed since the export, run the export again);
+- the layers must be those the heads were trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from monitor.classify.encoder import EncoderConfig, offline_mode, resolve_model, weights_sha256
+from monitor.classify.fast_tokenizer import FastTokenizer
+from monitor.classify.onnx_export import FILES, file_sha256, read_manifest
+
+
+class StaleExport(RuntimeError):
+    """The ONNX export does not match the configured encoder, the heads' layers or its own manifest."""
+
+
+def export_command(out_dir: Path, model: str) -> str:
+    """The command that (re)builds the export, for error messages."""
+    return f"cct-monitor model export --model {model} --output {out_dir}"
+
+
+class OnnxEncoder:
+    """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
+
+    def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8") -> None:
+        import onnxruntime as ort
+
+        self.config = config
+        self.export_dir = Path(export_dir)
+        fix = export_command(self.export_dir, config.model)
+        try:
+            manifest = read_manifest(self.export_dir)
+        except FileNotFoundError:
+            raise StaleExport(f"no ONNX encoder in {self.export_dir} (no manifest.json); build it with: {fix}") from None
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise StaleExport(f"{self.export_dir}: unreadable manifest ({exc}); rebuild it with: {fix}") from None
+        entry = manifest["files"].get(precision)
+        if entry is None:
+            raise StaleExport(f"{self.export_dir} has no {precision} graph (has {sorted(manifest['files'])}); {fix}")
+        for what in (entry, manifest["tokenizer"]):
+            path = self.export_dir / what["file"]
+            if not path.is_file() or file_sha256(path) != what["sha256"]:
+                raise StaleExport(f"{path}: missing or its sha256 differs from {self.export_dir / 'manifest.json'}; "
+                                  f"rebuild it with: {fix}")
+        source, source_name = resolve_model(config.model, offline_mode(config.offline))
+        self.sha256 = weights_sha256(source)
+        if manifest["source"]["weights_sha256"] != self.sha256:
+            raise StaleExport(
+                f"{self.export_dir} was exported from encoder weights sha256 {manifest['source']['weights_sha256'][:12]}… "
+                f"({manifest['source']['name']}), but {config.model!r} now has {self.sha256[:12]}…; rebuild it with: {fix}"
+            )
+        self.layers = tuple(manifest["layers"])
+        self.num_layers = int(manifest["num_layers"])
+        self.dim = int(manifest["dim"])
+        self.onnx_sha256 = entry["sha256"]
+        self._precision = precision
+        self.name = f"{source_name}+onnx-{precision}"
+        self.device = "cpu"
+        self._inputs = list(manifest["inputs"])
+        self._output = manifest["output"]
+        self.tokenizer = FastTokenizer(self.export_dir / manifest["tokenizer"]["file"], manifest["pad_id"], self._inputs)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.intra_op_num_threads = config.threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        # like OMP_WAIT_POLICY=PASSIVE for torch: idle workers must not spin on the cores the rest of the
+        # monitor (decode, rules, sinks, Kafka I/O, often a broker) needs between two encoder calls
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(self.export_dir / entry["file"]), options, providers=["CPUExecutionProvider"])
+        self.check_layers()
+
+    def check_layers(self) -> None:
+        """Raise StaleExport unless the graph pools the layers `config.layers` names ((0,) all, -1 the last)."""
+        n = self.num_layers
+        want = tuple(range(1, n + 1)) if self.config.layers == (0,) else tuple(n if x == -1 else x for x in self.config.layers)
+        if want != self.layers:
+            raise StaleExport(f"{self.export_dir} pools layers {list(self.layers)} but the heads read layers {list(want)}; "
+                              f"rebuild it with: {export_command(self.export_dir, self.config.model)} --layers "
+                              f"{','.join(map(str, want))}")
+
+    @property
+    def precision(self) -> str:
+        """The engine, precision and graph, as recorded in the model's identity."""
+        return f"onnx-{self._precision}:{self.onnx_sha256[:16]}"
+
+    @property
+    def variant(self) -> str:
+        """A key naming encoder + engine/precision + truncation, for embedding caches."""
+        layers = "-".join(map(str, self.layers))
+        return f"{self.sha256[:16]}-onnx-{self._precision}-{self.config.max_tokens}-L{layers}"
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        """Word-piece counts (with special tokens, before truncation)."""
+        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed one batch as given (no sorting, no splitting)."""
+        enc = self.tokenizer(list(texts), truncation=True, max_length=self.config.max_tokens, padding=True, return_tensors="np")
+        feeds: dict[str, Any] = {name: enc[name] for name in self._inputs}
+        return np.asarray(self.session.run([self._output], feeds)[0], dtype=np.float32)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Embed many texts: sorted by length so each batch pads little, results in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self.encode_batch([texts[i] for i in idx])
+        return out
