@@ -24,7 +24,7 @@ from monitor.classify.stage import TransformerClassifier
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
 from monitor.rules_engine.loader import LoadedRuleSet
-from monitor.rules_engine.model import LabelCondition
+from monitor.rules_engine.leaves.label import LabelCondition
 from monitor.rules_engine.stage import build_engine
 from monitor.rules_engine.testing import rule_test_items, run_rule_tests
 from monitor.sample import sample_broadcast_path

@@ -51,10 +51,10 @@ def choose_engine(settings: ClassifierSettings) -> str:
     return "torch"
 
 
-def build_encoder(settings: ClassifierSettings, layers: tuple[int, ...]) -> Encoder | OnnxEncoder:
-    """The encoder the settings ask for, pooling `layers` (those the heads were trained on)."""
+def build_encoder(settings: ClassifierSettings, layers: tuple[int, ...], model: str | None = None) -> Encoder | OnnxEncoder:
+    """The encoder the settings ask for (or `model`), pooling `layers` (those the heads were trained on)."""
     config = EncoderConfig(
-        model=settings.model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
+        model=model or settings.model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
         quantize_int8=settings.quantize_int8, offline=settings.offline, layers=layers,
     )
     if choose_engine(settings) == "onnx":
@@ -176,17 +176,12 @@ def _multitask(settings: ClassifierSettings, models_dir: Path, manifest: dict, l
     if labels is not None and set(labels) - set(head.labels):
         raise ValueError(f"{models_dir}: the multi-task head has no {sorted(set(labels) - set(head.labels))}")
     model = settings.model if settings.model != "default" else str(models_dir / enc_spec["path"])
-    encoder = Encoder(
-        EncoderConfig(
-            model=model, device=settings.device, threads=settings.threads, max_tokens=settings.max_tokens,
-            quantize_int8=settings.quantize_int8, offline=settings.offline, layers=tuple(enc_spec.get("layers", (-1,))),
-        )
-    )
+    encoder = build_encoder(settings, tuple(enc_spec.get("layers", (-1,))), model)
     if enc_spec.get("sha256") and enc_spec["sha256"] != encoder.sha256:
         raise ValueError(f"{models_dir}: the head was trained for encoder sha256 {enc_spec['sha256'][:12]}…, but "
                          f"{model!r} has {encoder.sha256[:12]}…")
     scorer = Scorer(encoder, head, max_batch_size=settings.max_batch_size)
-    digest = hashlib.sha256(f"{encoder.sha256}:{'int8' if encoder.config.quantize_int8 else 'fp32'}".encode())
+    digest = hashlib.sha256(f"{encoder.sha256}:{encoder.precision}".encode())
     digest.update((models_dir / "manifest.json").read_bytes())
     digest.update(file_sha256(head_path).encode())
     info = ModelInfo(name=manifest.get("name", f"{encoder.name}+multitask"), sha256=digest.hexdigest(), labels=head.names,
