@@ -53,6 +53,17 @@ def _wait_css(driver, css: str, timeout_s: float = 60):
     return WebDriverWait(driver, timeout_s, poll_frequency=0.05).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def _history(driver) -> str:
+    """The review history's text, or "" while the page is between documents (a review's redirect)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return driver.find_element(By.ID, "review-history").text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
+
+
 def _reviews(log_dir: Path) -> list[dict]:
     return [loc.record["body"] for loc in iter_records(log_dir) if loc.record["type"] == "review"]
 
@@ -128,14 +139,14 @@ def test_reviewer_confirms_a_live_alert_in_the_browser(kafka_bootstrap: str, uni
         driver.get(f"{console.url}/alerts/{threat_id}")
         _wait_css(driver, "#review-form")
         driver.find_element(By.TAG_NAME, "body").send_keys("f")
-        wait_until(lambda: "false positive by alice" in driver.find_element(By.ID, "review-history").text, 30,
+        wait_until(lambda: "false positive by alice" in _history(driver), 30,
                    "the shortcut's review")
         # a decision taken elsewhere (the CLI, on the same log) shows up on the open page without a reload
         driver.execute_script("window.__sameDocument = 'still';")
         cli_review = run_cli(tmp_path, kafka_bootstrap, "review", threat_id, "--outcome", "needs_escalation",
                              "--reviewer", "lead-7", "--log", str(log_dir))
         assert cli_review.returncode == 0, cli_review.stderr
-        wait_until(lambda: "needs escalation by lead-7" in driver.find_element(By.ID, "review-history").text, 60,
+        wait_until(lambda: "needs escalation by lead-7" in _history(driver), 60,
                    "the CLI's review on the open alert page")
         assert driver.execute_script("return window.__sameDocument;") == "still"
         driver.get(f"{console.url}/broadcasts/{BROADCAST}")
