@@ -64,7 +64,7 @@ def test_right_password_consumes_over_sasl(kafka_bootstrap: str, kafka_sasl: tup
     monitor = start_monitor(tmp_path, sasl_bootstrap, topic, group, settings=_sasl_settings(user, password))
     try:
         monitor.wait_decisions(20, timeout_s=120)
-        wait_until(lambda: _committed_to_end(kafka_bootstrap, group, topic), 60, "commits over SASL")
+        wait_until(lambda: _committed_to_end(kafka_bootstrap, group, topic), 180, "commits over SASL")
         assert end_offsets(kafka_bootstrap, f"{topic}.dlq") == {0: 1}, "the dead-letter producer authenticates too"
         rc, _ = monitor.terminate()
         assert rc == 0
