@@ -6,11 +6,11 @@ import json
 import time
 from collections.abc import Sequence
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from monitor.kafka_client import probe_brokers
+from monitor.kafka_client import bootstrap_servers, new_admin, new_producer, probe_brokers
 from monitor.settings import KafkaSettings
 from monitor.timefmt import utc_iso
 
@@ -24,8 +24,7 @@ def create_topics(settings: KafkaSettings, partitions: dict[str, int], replicati
 
     Raises OSError at once when no bootstrap server accepts a connection.
     """
-    probe_brokers(settings.client_config()["bootstrap_servers"])
-    admin = KafkaAdminClient(**settings.client_config())
+    admin = new_admin(settings)
     try:
         existing = set(admin.list_topics())
         result: dict[str, str] = {}
@@ -68,8 +67,8 @@ def produce_transcript(
     """
     own = producer is None
     if own:
-        probe_brokers(settings.client_config()["bootstrap_servers"])
-    producer = producer or KafkaProducer(**settings.client_config(), acks="all", linger_ms=5)
+        probe_brokers(bootstrap_servers(settings))
+    producer = producer or new_producer(settings, acks="all", linger_ms=5)
     try:
         t0 = time.monotonic()
         first_start: int | None = None

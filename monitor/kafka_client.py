@@ -1,6 +1,11 @@
-"""The one place that connects to Kafka: probes, bounded waits, error classification and client-log hygiene.
+"""The one place that connects to Kafka: client construction, probes, bounded waits, error classification and
+client-log hygiene.
 
-Used by the Kafka source, the Kafka alert channel, the review consumer and the admin commands.
+Every kafka-python consumer, producer and admin client of the monitor is built here (`new_consumer`,
+`new_producer`, `new_admin`, or `connect_consumer`/`connect_producer` with the bounded wait below) from
+`KafkaSettings` via `client_config`, so bootstrap servers, TLS and SASL apply to all of them alike. Used by
+the Kafka source and its offsets fetcher, the window rebuild, the Kafka alert channel, the review consumer,
+the console's review publisher, the admin commands and the bench.
 
 - `connect_with_backoff` builds a kafka-python client in a worker thread, so a stop request ends the
   wait within ~0.1 s (kafka-python's constructors block for their whole bootstrap timeout), retries an
@@ -20,12 +25,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaError
 from tenacity import RetryCallState
 
 from monitor.retry import Backoff
+from monitor.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,6 +135,63 @@ def client_log_watch() -> ClientLogWatch:
             kafka_logger.addHandler(_watch)
             kafka_logger.propagate = False
         return _watch
+
+
+def client_config(settings: KafkaSettings) -> dict[str, Any]:
+    """Keyword arguments shared by kafka-python's consumer, producer and admin client: servers, TLS, SASL, backoff."""
+    conf: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers(settings),
+        "client_id": settings.client_id,
+        "security_protocol": settings.security_protocol,
+        "reconnect_backoff_max_ms": int(settings.reconnect_backoff_max_s * 1000),
+    }
+    if settings.security_protocol.startswith("SASL"):
+        conf["sasl_mechanism"] = settings.sasl_mechanism or "PLAIN"
+        conf["sasl_plain_username"] = settings.sasl_username
+        conf["sasl_plain_password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else None
+    if settings.security_protocol.endswith("SSL"):
+        conf["ssl_check_hostname"] = settings.ssl_check_hostname
+        for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            value = getattr(settings, key)
+            if value is not None:
+                conf[key] = str(value)
+        if settings.ssl_password is not None:
+            conf["ssl_password"] = settings.ssl_password.get_secret_value()
+    return conf
+
+
+def bootstrap_servers(settings: KafkaSettings) -> list[str]:
+    """The comma-separated `bootstrap_servers` setting as a list."""
+    return [s.strip() for s in settings.bootstrap_servers.split(",") if s.strip()]
+
+
+def new_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
+    """A consumer on the settings' connection with `options` (group, offsets, timeouts); blocks while bootstrapping."""
+    return KafkaConsumer(**client_config(settings), **options)
+
+
+def new_producer(settings: KafkaSettings, **options: Any) -> KafkaProducer:
+    """A producer on the settings' connection with `options` (acks, linger, timeouts); blocks while bootstrapping."""
+    return KafkaProducer(**client_config(settings), **options)
+
+
+def new_admin(settings: KafkaSettings) -> KafkaAdminClient:
+    """An admin client on the settings' connection, once a bootstrap server accepts TCP (OSError at once if none does)."""
+    probe_brokers(bootstrap_servers(settings))
+    return KafkaAdminClient(**client_config(settings))
+
+
+def connect_consumer(settings: KafkaSettings, what: str, stop: Callable[[], bool], **options: Any) -> KafkaConsumer:
+    """`new_consumer` behind `connect_with_backoff`: retried while the broker is unreachable, stoppable,
+    KafkaAccessError on an authentication, authorisation or TLS failure."""
+    return connect_with_backoff(lambda: new_consumer(settings, **options), what, stop,
+                                settings.reconnect_backoff_max_s, bootstrap_servers(settings))
+
+
+def connect_producer(settings: KafkaSettings, what: str, stop: Callable[[], bool], **options: Any) -> KafkaProducer:
+    """`new_producer` behind `connect_with_backoff` (see `connect_consumer`)."""
+    return connect_with_backoff(lambda: new_producer(settings, **options), what, stop,
+                                settings.reconnect_backoff_max_s, bootstrap_servers(settings))
 
 
 def derived_instance_id(env: dict[str, str] | None = None) -> str | None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from monitor.kafka_client import new_consumer
 from monitor.pipeline import Pipeline
 from monitor.settings import KafkaSettings
 from monitor.stages import SourceRecord
@@ -78,8 +79,8 @@ class WindowRebuilder:
     def rebuild(self, partitions: set[TopicPartition]) -> int:
         """Read back and replay the window of `partitions` into the state owner; returns the number of records read."""
         started = time.monotonic()
-        consumer = KafkaConsumer(
-            **self.settings.client_config(), group_id=self.settings.group_id, enable_auto_commit=False,
+        consumer = new_consumer(
+            self.settings, group_id=self.settings.group_id, enable_auto_commit=False,
             max_poll_records=self.settings.max_poll_records,
         )
         try:

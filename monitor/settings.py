@@ -58,28 +58,6 @@ class KafkaSettings(_Section):
         default=2.0, gt=0, description="cap of the reconnect backoff: consumption resumes within seconds of the broker's return"
     )
 
-    def client_config(self) -> dict[str, Any]:
-        """Keyword arguments shared by kafka-python's consumer, producer and admin client."""
-        conf: dict[str, Any] = {
-            "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()],
-            "client_id": self.client_id,
-            "security_protocol": self.security_protocol,
-            "reconnect_backoff_max_ms": int(self.reconnect_backoff_max_s * 1000),
-        }
-        if self.security_protocol.startswith("SASL"):
-            conf["sasl_mechanism"] = self.sasl_mechanism or "PLAIN"
-            conf["sasl_plain_username"] = self.sasl_username
-            conf["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
-        if self.security_protocol.endswith("SSL"):
-            conf["ssl_check_hostname"] = self.ssl_check_hostname
-            for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
-                value = getattr(self, key)
-                if value is not None:
-                    conf[key] = str(value)
-            if self.ssl_password is not None:
-                conf["ssl_password"] = self.ssl_password.get_secret_value()
-        return conf
-
 
 class PipelineSettings(_Section):
     """Per-broadcast state and validation limits."""

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from monitor.audit.reviews import ReviewIntake, ReviewMessage, UnknownAlert
 from monitor.settings import KafkaSettings
-from monitor.kafka_client import connect_with_backoff
+from monitor.kafka_client import connect_consumer
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,9 @@ class ReviewConsumer:
         self.rejected = Counter("cct_reviews_rejected", "Review messages skipped, by reason", ["reason"], registry=registry)
         for reason in REJECT_REASONS:
             self.rejected.labels(reason)
-        common = settings.client_config()
-        conf = dict(common, group_id=group_id or f"{settings.group_id}-reviews", enable_auto_commit=False,
-                    auto_offset_reset="earliest", max_poll_records=settings.max_poll_records)
-        self.consumer: KafkaConsumer = connect_with_backoff(
-            lambda: KafkaConsumer(**conf), "reviews consumer", stop, settings.reconnect_backoff_max_s,
-            common["bootstrap_servers"],
+        self.consumer: KafkaConsumer = connect_consumer(
+            settings, "reviews consumer", stop, group_id=group_id or f"{settings.group_id}-reviews",
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=settings.max_poll_records,
         )
         self.consumer.subscribe([settings.reviews_topic])
         log.info("consuming reviews from %s", settings.reviews_topic)

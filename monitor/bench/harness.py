@@ -20,7 +20,8 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from monitor.kafka_client import connect_with_backoff
+from monitor.kafka_client import connect_consumer, connect_producer
+from monitor.settings import KafkaSettings
 from monitor.timefmt import utc_iso
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,15 +78,19 @@ class Registry:
         return [cid for cid, (_, p) in self.sent.items() if p == phase]
 
 
+def _settings(bootstrap: str) -> KafkaSettings:
+    """Connection settings of the bench's own producer and alert reader (PLAINTEXT to the benchmarked broker)."""
+    return KafkaSettings(bootstrap_servers=bootstrap, client_id="cct-bench")
+
+
 class Producer:
     """Publishes workload chunks keyed by broadcast_id, stamping `ts` at send time."""
 
     def __init__(self, bootstrap: str, topic: str, registry: Registry) -> None:
         self.topic = topic
         self.registry = registry
-        self.producer: KafkaProducer = connect_with_backoff(
-            lambda: KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, batch_size=256 * 1024),
-            "bench producer", stop=lambda: False, cap_s=2.0, servers=[bootstrap],
+        self.producer: KafkaProducer = connect_producer(
+            _settings(bootstrap), "bench producer", lambda: False, acks=1, linger_ms=5, batch_size=256 * 1024,
         )
 
     def send(self, chunk: dict[str, Any], phase: str, partition: int | None = None) -> None:
@@ -124,9 +129,9 @@ class AlertCollector:
     """Reads the alerts topic in a thread and notes when each alert became visible to a downstream reader."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self.consumer: KafkaConsumer = connect_with_backoff(
-            lambda: KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"),
-            "bench alert reader", stop=lambda: False, cap_s=2.0, servers=[bootstrap],
+        self.consumer: KafkaConsumer = connect_consumer(
+            _settings(bootstrap), "bench alert reader", lambda: False, enable_auto_commit=False,
+            auto_offset_reset="earliest",
         )
         self.topic = topic
         self.received: list[tuple[float, bytes]] = []

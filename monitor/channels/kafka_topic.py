@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 
 from monitor.channels.base import Channel, ChannelConfig, DeliveryError, Envelope
 from monitor.settings import KafkaSettings
-from monitor.kafka_client import probe_brokers
+from monitor.kafka_client import bootstrap_servers, new_producer, probe_brokers
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,9 @@ class KafkaTopicChannel(Channel):
         (a TCP probe first: kafka-python's constructor would block for its whole bootstrap timeout)."""
         if self._producer is None:
             timeout_ms = int(self.timeout_s * 1000)
-            probe_brokers(self.kafka.client_config()["bootstrap_servers"])
-            self._producer = KafkaProducer(
-                **self.kafka.client_config(), acks="all", enable_idempotence=True, linger_ms=5,
+            probe_brokers(bootstrap_servers(self.kafka))
+            self._producer = new_producer(
+                self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
                 request_timeout_ms=timeout_ms, delivery_timeout_ms=timeout_ms + 1_000, max_block_ms=timeout_ms,
             )
         return self._producer

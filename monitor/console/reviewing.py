@@ -58,10 +58,10 @@ class ReviewPublisher(threading.Thread):
         self._close()
 
     def _send(self, message: dict[str, Any]) -> None:
-        from kafka import KafkaProducer
+        from monitor.kafka_client import new_producer
 
         if self._producer is None:
-            self._producer = KafkaProducer(**self.settings.client_config(), acks="all")
+            self._producer = new_producer(self.settings, acks="all")
         value = json.dumps(message, ensure_ascii=False).encode("utf-8")
         self._producer.send(self.settings.reviews_topic, key=message["alert_id"].encode(), value=value).get(timeout=15)
 

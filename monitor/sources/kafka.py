@@ -22,7 +22,7 @@ from kafka.structs import OffsetAndMetadata
 from tenacity import RetryCallState
 
 from monitor.kafka_client import (
-    KafkaAccessError, LinkState, classify, connect_backoff, connect_with_backoff, derived_instance_id,
+    KafkaAccessError, LinkState, classify, connect_backoff, connect_consumer, connect_producer, derived_instance_id,
     sleep_unless_stopped,
 )
 from monitor.metrics import KafkaStats
@@ -82,9 +82,7 @@ class KafkaSource:
         if stats is not None:
             stats.fetcher = self._offsets
         self._paused = False
-        common = settings.client_config()
         consumer_conf = dict(
-            common,
             group_id=settings.group_id,
             enable_auto_commit=False,
             auto_offset_reset=settings.auto_offset_reset,
@@ -97,10 +95,7 @@ class KafkaSource:
         instance_id = settings.group_instance_id or derived_instance_id()
         if instance_id:
             consumer_conf["group_instance_id"] = instance_id
-        self.consumer: KafkaConsumer = connect_with_backoff(
-            lambda: KafkaConsumer(**consumer_conf), "consumer", stop, settings.reconnect_backoff_max_s,
-            common["bootstrap_servers"],
-        )
+        self.consumer: KafkaConsumer = connect_consumer(settings, "consumer", stop, **consumer_conf)
         self._wait_for_topic(stop)
         self.consumer.subscribe([settings.input_topic], listener=_Rebalances(self))
         self._producer: KafkaProducer | None = None
@@ -231,10 +226,8 @@ class KafkaSource:
     def producer(self) -> KafkaProducer:
         """The dead-letter producer, created on first use (acks=all, idempotent)."""
         if self._producer is None:
-            self._producer = connect_with_backoff(
-                lambda: KafkaProducer(**self.settings.client_config(), acks="all", linger_ms=5, retries=5),
-                "dead-letter producer", self._stop, self.settings.reconnect_backoff_max_s,
-                self.settings.client_config()["bootstrap_servers"],
+            self._producer = connect_producer(
+                self.settings, "dead-letter producer", self._stop, acks="all", linger_ms=5, retries=5,
             )
         return self._producer
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from monitor.kafka_client import new_consumer
 from monitor.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ class KafkaOffsets:
 
     def _client(self) -> KafkaConsumer:
         if self._consumer is None:
-            self._consumer = KafkaConsumer(
-                **self.settings.client_config(), group_id=self.settings.group_id, enable_auto_commit=False,
+            self._consumer = new_consumer(
+                self.settings, group_id=self.settings.group_id, enable_auto_commit=False,
                 request_timeout_ms=max(TIMEOUT_MS * 2, 5_000),
             )
         return self._consumer

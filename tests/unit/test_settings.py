@@ -6,6 +6,7 @@ import yaml
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.kafka_client import client_config
 from monitor.settings import load_settings, redacted
 
 
@@ -27,7 +28,7 @@ def test_secrets_never_print(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CCT_KAFKA__SASL_MECHANISM", "SCRAM-SHA-512")
     s = load_settings()
     assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(redacted(s))
-    conf = s.kafka.client_config()
+    conf = client_config(s.kafka)
     assert conf["sasl_plain_password"] == "hunter2-secret"
     assert conf["sasl_mechanism"] == "SCRAM-SHA-512"
     result = CliRunner().invoke(cli, ["config", "show"])
