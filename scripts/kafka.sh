@@ -6,9 +6,13 @@
 #   scripts/kafka.sh restart [DIR]    stop the broker in DIR and start it again on the same ports and data directory
 #   scripts/kafka.sh stop  [DIR]      stop the broker started in DIR
 #
-# Needs Java 17 and Maven. Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
-# Besides PLAINTEXT the broker has a SASL_PLAINTEXT listener with SCRAM-SHA-512 user "cct" (password in
-# DIR/sasl_password, address in DIR/sasl_bootstrap), for tests of right and wrong credentials.
+# Needs Java 17, Maven and openssl. Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
+# Besides PLAINTEXT the broker has, for tests of right and wrong credentials and certificates:
+#   SASL_PLAINTEXT  SCRAM-SHA-512 user "cct" (password in DIR/sasl_password, address in DIR/sasl_bootstrap)
+#   SSL             address in DIR/ssl_bootstrap; a throwaway CA (DIR/tls/ca.pem) signs the broker's certificate
+#                   for 127.0.0.1 and localhost, made with openssl at each fresh start (restart keeps them);
+#                   DIR/tls/unrelated-ca.pem is a second CA that signed nothing, for wrong-CA tests
+#   SASL_SSL        the same user over the same TLS certificate, address in DIR/sasl_ssl_bootstrap
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_HOME=${CCT_KAFKA_HOME:-"$here/../.kafka"}
@@ -35,22 +39,29 @@ start() {
   if [ -n "$keep" ] && [ -f "$dir/server.properties" ] && [ -d "$dir/data" ]; then
     launch "$dir" "${java_opts[@]}"; return $?
   fi
-  local port=${CCT_KAFKA_PORT:-$(free_port)} cport sport
+  local port=${CCT_KAFKA_PORT:-$(free_port)} cport sport tport stport
   cport=$(free_port)
   sport=$(free_port)
+  tport=$(free_port)
+  stport=$(free_port)
   rm -rf "$dir/data"
   python3 -c 'import secrets; print(secrets.token_hex(12))' > "$dir/sasl_password"
+  make_tls "$dir/tls"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/tls/broker.pem
+ssl.client.auth=none
 log.dirs=$dir/data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -73,7 +84,27 @@ LOG
        -c "$dir/server.properties" -S "SCRAM-SHA-512=[name=cct,password=$(cat "$dir/sasl_password")]" > "$dir/format.log" 2>&1
   echo "127.0.0.1:$port" > "$dir/bootstrap"
   echo "127.0.0.1:$sport" > "$dir/sasl_bootstrap"
+  echo "127.0.0.1:$tport" > "$dir/ssl_bootstrap"
+  echo "127.0.0.1:$stport" > "$dir/sasl_ssl_bootstrap"
   launch "$dir" "${java_opts[@]}"
+}
+
+make_tls() {  # a throwaway CA and a broker certificate it signs (EC P-256: fast to make), in one PEM key store
+  local tls=$1
+  rm -rf "$tls"; mkdir -p "$tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=cct test CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+      -keyout "$tls/broker.key" -out "$tls/broker.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$tls/ext.cnf"
+  openssl x509 -req -in "$tls/broker.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
+      -extfile "$tls/ext.cnf" -out "$tls/broker.crt" 2>/dev/null
+  # an unrelated CA, for tests of a client that trusts the wrong one
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=cct unrelated CA" \
+      -keyout "$tls/unrelated-ca.key" -out "$tls/unrelated-ca.pem" 2>/dev/null
+  # Kafka's PEM key store: the PKCS#8 private key, then the certificate chain
+  { openssl pkcs8 -topk8 -nocrypt -in "$tls/broker.key"; cat "$tls/broker.crt" "$tls/ca.pem"; } > "$tls/broker.pem"
+  rm -f "$tls/broker.csr" "$tls/ext.cnf" "$tls/ca.srl"
 }
 
 launch() {
@@ -109,5 +140,5 @@ case "${1:-}" in
   start) shift; start "${1:-}" ;;
   restart) shift; stop "${1:-}"; start "${1:-"$KAFKA_HOME/run"}" keep ;;
   stop) shift; stop "$@" ;;
-  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

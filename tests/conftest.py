@@ -1,7 +1,8 @@
 """Shared fixtures: one real Kafka broker (KRaft, loopback) per test session, started by scripts/kafka.sh.
 
-The broker also has a SASL_PLAINTEXT listener with a SCRAM-SHA-512 user (`kafka_sasl`). Tests that stop
-and restart a broker get one of their own (`restartable_kafka`), so the session broker never goes away.
+The broker also has a SASL_PLAINTEXT listener with a SCRAM-SHA-512 user (`kafka_sasl`), and SSL and SASL_SSL
+listeners whose certificate a throwaway CA signed (`kafka_tls`). Tests that stop and restart a broker get one
+of their own (`restartable_kafka`), so the session broker never goes away.
 """
 
 from __future__ import annotations
@@ -83,6 +84,26 @@ def kafka_sasl(kafka_broker: Broker) -> tuple[str, str, str]:
         pytest.skip("the external broker (CCT_TEST_KAFKA_BOOTSTRAP) has no known SASL listener")
     run_dir = kafka_broker.run_dir
     return ((run_dir / "sasl_bootstrap").read_text().strip(), "cct", (run_dir / "sasl_password").read_text().strip())
+
+
+@dataclass(frozen=True)
+class TlsListeners:
+    """The session broker's TLS listeners and the CA files a client may trust."""
+
+    ssl_bootstrap: str
+    sasl_ssl_bootstrap: str
+    ca_file: Path  # signed the broker's certificate (for 127.0.0.1 and localhost)
+    unrelated_ca_file: Path  # signed nothing the broker presents
+
+
+@pytest.fixture(scope="session")
+def kafka_tls(kafka_broker: Broker) -> TlsListeners:
+    """The SSL and SASL_SSL listeners of the session broker (SASL_SSL has the `kafka_sasl` user)."""
+    if kafka_broker.run_dir is None:
+        pytest.skip("the external broker (CCT_TEST_KAFKA_BOOTSTRAP) has no known TLS listener")
+    run_dir = kafka_broker.run_dir
+    return TlsListeners((run_dir / "ssl_bootstrap").read_text().strip(), (run_dir / "sasl_ssl_bootstrap").read_text().strip(),
+                        run_dir / "tls" / "ca.pem", run_dir / "tls" / "unrelated-ca.pem")
 
 
 @pytest.fixture

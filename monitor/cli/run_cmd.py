@@ -63,7 +63,7 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         monitor = build_monitor(settings, source_kind, input_path, follow, metrics=metrics, stop_event=stop_event,
                                 health=health)
     except KafkaAccessError as exc:
-        _access_denied(ctx, exc, settings.kafka, metrics)
+        ctx.exit(access_denied(exc, settings.kafka, metrics))
     except KafkaError as exc:
         if stop_event.is_set():
             log.info("stopped before the Kafka source connected")
@@ -76,16 +76,21 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
     try:
         monitor.runner.run()
     except KafkaAccessError as exc:
-        _access_denied(ctx, exc, settings.kafka, metrics)
+        ctx.exit(access_denied(exc, settings.kafka, metrics))
 
 
-def _access_denied(ctx: click.Context, exc: KafkaAccessError, kafka: KafkaSettings, metrics: Metrics) -> None:
-    """One clear line naming the cause, counted, then exit status 3 (retrying a refused login never helps)."""
+def access_denied(exc: KafkaAccessError, kafka: KafkaSettings, metrics: Metrics) -> int:
+    """Count the failure and log one clear line naming its cause (never a secret); returns the exit status, 3
+    (retrying a refused login or an unverifiable certificate never helps)."""
     metrics.kafka_access_failures.labels(exc.kind).inc()
-    user = f", user {kafka.sasl_username}" if kafka.security_protocol.startswith("SASL") else ""
+    context = [f"security_protocol {kafka.security_protocol}"]
+    if kafka.security_protocol.startswith("SASL"):
+        context += [kafka.sasl_mechanism or "PLAIN", f"user {kafka.sasl_username}"]
+    if kafka.security_protocol.endswith("SSL"):
+        context.append(f"CA file {kafka.ssl_cafile or '(system default)'}")
     log.error(
-        "Kafka %s failure for the %s at %s (security_protocol %s%s%s): %s; fix the credentials, ACLs or TLS "
-        "settings; exiting with status %d", exc.kind, exc.what, kafka.bootstrap_servers, kafka.security_protocol,
-        f", {kafka.sasl_mechanism}" if kafka.sasl_mechanism else "", user, exc.cause, EXIT_ACCESS_DENIED,
+        "Kafka %s failure for the %s at %s (%s): %s; fix the credentials, ACLs or TLS settings; exiting with status %d",
+        "TLS" if exc.kind == "tls" else exc.kind, exc.what, kafka.bootstrap_servers, ", ".join(context), exc.cause,
+        EXIT_ACCESS_DENIED,
     )
-    ctx.exit(EXIT_ACCESS_DENIED)
+    return EXIT_ACCESS_DENIED

@@ -155,6 +155,12 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int |
         consumer.close()
 
 
+def committed_to_end(bootstrap: str, group: str, topic: str) -> bool:
+    """Every partition of `topic` that holds records is committed by `group` up to its end."""
+    committed = committed_offsets(bootstrap, group, topic)
+    return all(committed.get(p) == end for p, end in end_offsets(bootstrap, topic).items() if end)
+
+
 def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30) -> list[Any]:
     """Read `expected` records from the start of `topic` (fails if fewer arrive in time)."""
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
