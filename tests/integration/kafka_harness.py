@@ -1,4 +1,5 @@
-"""Helpers for the real-broker tests: run `python -m monitor` as a subprocess and inspect the broker.
+"""Helpers for the real-broker tests: run `python -m monitor` as a subprocess (Kafka or file source), write rule
+sets, and inspect the broker.
 
 Every wait is a poll loop with a generous deadline, so a slow machine makes a test slower, never red.
 """
@@ -206,18 +207,24 @@ class MonitorProcess:
     def decisions(self) -> list[dict[str, Any]]:
         return read_decisions(self.decisions_path)
 
+    def wait_alive(self, condition: Callable[[], T], timeout_s: float, what: str, interval_s: float = 0.1) -> T:
+        """`wait_until`, failing early with the log if the process exits meanwhile."""
+
+        def check() -> T:
+            value = condition()
+            if not value and self.proc.poll() is not None:
+                raise AssertionError(f"monitor exited ({self.proc.returncode}) while waiting for {what}:\n{self.log()[-3000:]}")
+            return value
+
+        return wait_until(check, timeout_s, what, interval_s)
+
     def wait_decisions(self, n: int, timeout_s: float = 60) -> list[dict[str, Any]]:
         """Wait until at least `n` decisions are written (fails early if the process died)."""
-
         def enough() -> list[dict[str, Any]] | None:
             got = self.decisions()
-            if len(got) >= n:
-                return got
-            if self.proc.poll() is not None:
-                raise AssertionError(f"monitor exited early ({self.proc.returncode}):\n{self.log()[-3000:]}")
-            return None
+            return got if len(got) >= n else None
 
-        return wait_until(enough, timeout_s, f"{n} decisions in {self.decisions_path.name}", interval_s=0.02)
+        return self.wait_alive(enough, timeout_s, f"{n} decisions in {self.decisions_path.name}", interval_s=0.02)
 
     def wait_log(self, pattern: str, timeout_s: float = 60) -> re.Match[str]:
         return wait_until(lambda: re.search(pattern, self.log()), timeout_s, f"log line /{pattern}/")
@@ -230,9 +237,11 @@ class MonitorProcess:
             owned = owned | parts if kind == "assigned" else owned - parts
         return owned
 
+    def metrics_port(self) -> int:
+        return int(self.wait_log(r"metrics on http://[\d.]+:(\d+)/metrics").group(1))
+
     def metrics_text(self) -> str:
-        port = int(self.wait_log(r"metrics on http://[\d.]+:(\d+)/metrics").group(1))
-        return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        return requests.get(f"http://127.0.0.1:{self.metrics_port()}/metrics", timeout=10).text
 
     def terminate(self, timeout_s: float = 60) -> tuple[int, float]:
         """SIGTERM; returns (exit code, seconds until exit)."""
@@ -252,10 +261,11 @@ class MonitorProcess:
             self.proc.wait(timeout=30)
 
 
-def monitor_env(bootstrap: str) -> dict[str, str]:
-    """The parent environment without any CCT_ setting, plus the broker address."""
+def monitor_env(bootstrap: str | None) -> dict[str, str]:
+    """The parent environment without any CCT_ setting, plus the broker address (if any)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCT_")}
-    env["CCT_KAFKA__BOOTSTRAP_SERVERS"] = bootstrap
+    if bootstrap is not None:
+        env["CCT_KAFKA__BOOTSTRAP_SERVERS"] = bootstrap
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -265,6 +275,22 @@ def start_monitor(
     decisions: Path | None = None, settings: dict[str, Any] | None = None, args: Sequence[str] = (),
 ) -> MonitorProcess:
     """Start `python -m monitor run` against `topic` in its own working directory."""
+    return _launch(workdir, name, bootstrap, settings, decisions, [
+        "--source", "kafka", "--topic", topic, "--group-id", group, "--dlq-topic", f"{topic}.dlq", *args,
+    ])
+
+
+def start_file_monitor(workdir: Path, transcript: Path, rules: Path, name: str = "m") -> MonitorProcess:
+    """Start `python -m monitor run --source file --follow` tailing `transcript`, with the rules in `rules` watched
+    every 0.2 s and no decision log."""
+    settings = {"rules": {"paths": [str(rules)], "watch_interval_s": 0.2}, "metrics": {"host": "127.0.0.1"},
+                "audit": {"path": ""}}
+    return _launch(workdir, name, None, settings, None, ["--source", "file", "--input", str(transcript), "--follow"])
+
+
+def _launch(workdir: Path, name: str, bootstrap: str | None, settings: dict[str, Any] | None,
+            decisions: Path | None, source_args: Sequence[str]) -> MonitorProcess:
+    """`python -m monitor run` (no classifier, metrics on a free port) with TEST_SETTINGS under `settings`."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / f"{name}.yaml"
     config.write_text(yaml.safe_dump(_merge(TEST_SETTINGS, settings or {})), encoding="utf-8")
@@ -272,13 +298,45 @@ def start_monitor(
     log_path = workdir / f"{name}.log"
     log_level = os.environ.get("CCT_TEST_MONITOR_LOG_LEVEL", "INFO")  # DEBUG shows the Kafka client's protocol log
     cmd = [
-        sys.executable, "-m", "monitor", "--config", str(config), "--log-level", log_level, "run", "--source", "kafka",
-        "--topic", topic, "--group-id", group, "--dlq-topic", f"{topic}.dlq", "--no-classifier",
-        "--metrics-port", "0", "--decisions", str(decisions), *args,
+        sys.executable, "-m", "monitor", "--config", str(config), "--log-level", log_level, "run", *source_args,
+        "--no-classifier", "--metrics-port", "0", "--decisions", str(decisions),
     ]
     with open(log_path, "ab") as log_fh:
         proc = subprocess.Popen(cmd, cwd=workdir, env=monitor_env(bootstrap), stdout=log_fh, stderr=subprocess.STDOUT)
     return MonitorProcess(proc, log_path, decisions)
+
+
+def keyword_rule_set(set_id: str, rule_id: str, words: Sequence[str], tests: Sequence[str], *, version: str = "1.0.0",
+                     category: str = "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+                     extra: str = "") -> str:
+    """A rule file with one medium-severity enforce rule firing on `words`; `extra` adds rule lines (window,
+    cooldown) and `tests` are its inline test mappings. The DSA category stands on line 19."""
+    test_lines = "".join(f"      - {t}\n" for t in tests)
+    return f"""\
+id: {set_id}
+version: {version}
+title: {set_id} rules
+owner: qa
+jurisdiction: [EU]
+effective_from: 2024-01-01
+keyword_lists:
+  words: [{", ".join(words)}]
+rules:
+  - id: {rule_id}
+    version: {version}
+    title: {rule_id} test rule
+    modified: 2026-11-27
+    status: stable
+    mode: enforce
+    severity: medium
+    dsa:
+      articles: ["34(1)(c)"]
+      category: {category}
+      decision_ground: DECISION_GROUND_INCOMPATIBLE_CONTENT
+    tos_clause: "4.2"
+    when: {{keywords: {{list: words}}}}
+{extra}    tests:
+{test_lines}"""
 
 
 def run_cli(workdir: Path, bootstrap: str, *args: str, timeout_s: float = 120) -> subprocess.CompletedProcess:

@@ -6,39 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kafka_harness import Producer, chunk, committed_offsets, create_topic, encode, start_monitor, wait_until
+
+from tests.integration.kafka_harness import (
+    Producer, chunk, committed_offsets, create_topic, encode, keyword_rule_set, start_monitor, wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
-RULES = """\
-id: rebalance-test
-version: 1.0.0
-title: Rebalance test rules
-owner: qa
-jurisdiction: [EU]
-effective_from: 2024-01-01
-keyword_lists:
-  fraud: [rigged]
-rules:
-  - id: rebalance.repeated-fraud
-    version: 1.0.0
-    title: Repeated rigged-election claims
-    modified: 2026-11-27
-    status: stable
-    mode: enforce
-    severity: medium
-    dsa:
-      articles: ["34(1)(c)"]
-      category: STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS
-      decision_ground: DECISION_GROUND_INCOMPATIBLE_CONTENT
-    tos_clause: "4.2"
-    when: {keywords: {list: fraud}}
-    window: {count: 2, seconds: 600}
-    cooldown: 600
-    tests:
-      - {window: [the vote is rigged], text: the vote is rigged, expect: alert}
-      - {text: the vote is rigged, expect: no_alert}
-"""
+RULES = keyword_rule_set(
+    "rebalance-test", "rebalance.repeated-fraud", ["rigged"],
+    ["{window: [the vote is rigged], text: the vote is rigged, expect: alert}", "{text: the vote is rigged, expect: no_alert}"],
+    extra="    window: {count: 2, seconds: 600}\n    cooldown: 600\n",
+)
 
 
 def firings(decisions: list[dict]) -> list[tuple[str, int, str]]:
