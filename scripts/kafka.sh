@@ -6,7 +6,8 @@
 #   scripts/kafka.sh restart [DIR]    stop the broker in DIR and start it again on the same ports and data directory
 #   scripts/kafka.sh stop  [DIR]      stop the broker started in DIR
 #
-# Needs Java 17, Maven and openssl. Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
+# Needs Java 17 and Maven, and openssl for the TLS listeners (left out without it).
+# Ports are picked free on 127.0.0.1 unless CCT_KAFKA_PORT is set.
 # Besides PLAINTEXT the broker has, for tests of right and wrong credentials and certificates:
 #   SASL_PLAINTEXT  SCRAM-SHA-512 user "cct" (password in DIR/sasl_password, address in DIR/sasl_bootstrap)
 #   SSL             address in DIR/ssl_bootstrap; a throwaway CA (DIR/tls/ca.pem) signs the broker's certificate
@@ -44,24 +45,32 @@ start() {
   sport=$(free_port)
   tport=$(free_port)
   stport=$(free_port)
-  rm -rf "$dir/data"
+  rm -rf "$dir/data" "$dir/ssl_bootstrap" "$dir/sasl_ssl_bootstrap"
   python3 -c 'import secrets; print(secrets.token_hex(12))' > "$dir/sasl_password"
-  make_tls "$dir/tls"
+  local tls_listeners="" tls_map="" tls_props=""
+  if command -v openssl >/dev/null; then
+    make_tls "$dir/tls"
+    tls_listeners=",SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport"
+    tls_map=",SSL:SSL,SASL_SSL:SASL_SSL"
+    tls_props="listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/tls/broker.pem
+ssl.client.auth=none"
+  else
+    echo "openssl not found: the broker starts without its SSL and SASL_SSL listeners" >&2
+  fi
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport$tls_listeners
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport$tls_listeners
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT$tls_map
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-ssl.keystore.type=PEM
-ssl.keystore.location=$dir/tls/broker.pem
-ssl.client.auth=none
+$tls_props
 log.dirs=$dir/data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -84,8 +93,10 @@ LOG
        -c "$dir/server.properties" -S "SCRAM-SHA-512=[name=cct,password=$(cat "$dir/sasl_password")]" > "$dir/format.log" 2>&1
   echo "127.0.0.1:$port" > "$dir/bootstrap"
   echo "127.0.0.1:$sport" > "$dir/sasl_bootstrap"
-  echo "127.0.0.1:$tport" > "$dir/ssl_bootstrap"
-  echo "127.0.0.1:$stport" > "$dir/sasl_ssl_bootstrap"
+  if [ -n "$tls_listeners" ]; then
+    echo "127.0.0.1:$tport" > "$dir/ssl_bootstrap"
+    echo "127.0.0.1:$stport" > "$dir/sasl_ssl_bootstrap"
+  fi
   launch "$dir" "${java_opts[@]}"
 }
 
@@ -140,5 +151,5 @@ case "${1:-}" in
   start) shift; start "${1:-}" ;;
   restart) shift; stop "${1:-}"; start "${1:-"$KAFKA_HOME/run"}" keep ;;
   stop) shift; stop "$@" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac

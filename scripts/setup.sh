@@ -39,6 +39,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null || { echo "Java 17 is required for the Kafka broker" >&2; exit 1; }
   command -v mvn >/dev/null || { echo "Maven is required to fetch the Kafka jars" >&2; exit 1; }
+  command -v openssl >/dev/null || { echo "openssl is required for the test broker's TLS listeners" >&2; exit 1; }
   "$here/kafka.sh" fetch
   if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -102,6 +102,8 @@ def kafka_tls(kafka_broker: Broker) -> TlsListeners:
     if kafka_broker.run_dir is None:
         pytest.skip("the external broker (CCT_TEST_KAFKA_BOOTSTRAP) has no known TLS listener")
     run_dir = kafka_broker.run_dir
+    if not (run_dir / "ssl_bootstrap").is_file():
+        raise RuntimeError(f"the test broker has no TLS listener (scripts/kafka.sh needs openssl); see {run_dir}")
     return TlsListeners((run_dir / "ssl_bootstrap").read_text().strip(), (run_dir / "sasl_ssl_bootstrap").read_text().strip(),
                         run_dir / "tls" / "ca.pem", run_dir / "tls" / "unrelated-ca.pem")
 
