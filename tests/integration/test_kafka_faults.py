@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,15 @@ def _one_access_line(log: str) -> str:
     assert len(ours) == 1, log[-3000:]
     assert "not reachable" not in log, "an access failure is not reported as an unreachable broker"
     return ours[0]
+
+
+def _seconds_between(log: str, first: str, then: str) -> float:
+    """Seconds between the log's first line containing `first` and its first line containing `then` (a figure only)."""
+    def stamp(marker: str) -> datetime:
+        line = next(line for line in log.splitlines() if marker in line)
+        return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+
+    return (stamp(then) - stamp(first)).total_seconds()
 
 
 def test_wrong_password_exits_3_with_one_clear_line(
@@ -141,7 +151,9 @@ def test_a_tls_failure_exits_3_with_one_clear_line(
         assert rc == EXIT_ACCESS_DENIED, monitor.log()[-3000:]
         assert f"Kafka TLS failure for the consumer at {bootstrap} (security_protocol SSL, CA file {ca_file})" in line
         assert cause in line and "exiting with status 3" in line
-        print(f"{case}: exit 3 after {elapsed:.1f} s (process start included)")
+        print(f"{case}: exit 3 after {elapsed:.1f} s (process start included); the exit line "
+              f"{_seconds_between(monitor.log(), 'Handshake failed', 'exiting with status 3'):.2f} s after the first "
+              "handshake failure in the log")
     finally:
         monitor.stop_quietly()
 
