@@ -24,6 +24,7 @@ def create_topics(settings: KafkaSettings, partitions: dict[str, int], replicati
 
     Raises OSError at once when no bootstrap server accepts a connection.
     """
+    probe_brokers(bootstrap_servers(settings))
     admin = new_admin(settings)
     try:
         existing = set(admin.list_topics())

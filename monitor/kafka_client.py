@@ -176,8 +176,7 @@ def new_producer(settings: KafkaSettings, **options: Any) -> KafkaProducer:
 
 
 def new_admin(settings: KafkaSettings) -> KafkaAdminClient:
-    """An admin client on the settings' connection, once a bootstrap server accepts TCP (OSError at once if none does)."""
-    probe_brokers(bootstrap_servers(settings))
+    """An admin client on the settings' connection; blocks while bootstrapping."""
     return KafkaAdminClient(**client_config(settings))
 
 
