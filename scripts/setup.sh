@@ -39,20 +39,20 @@ fi
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null || { echo "Java 17 is required for the Kafka broker" >&2; exit 1; }
   command -v mvn >/dev/null || { echo "Maven is required to fetch the Kafka jars" >&2; exit 1; }
-  command -v openssl >/dev/null || { echo "openssl is required for the test broker's TLS listeners" >&2; exit 1; }
   "$here/kafka.sh" fetch
-  if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    echo "installing prometheus and prometheus-alertmanager from Debian" >&2
+  # Debian packages the tests use: the test broker's TLS certificates, Prometheus/Alertmanager, the browser.
+  need_apt() {  # need_apt "why" command... -- package...
+    local why=$1; shift; local missing=""
+    while [ "$1" != "--" ]; do command -v "$1" >/dev/null || missing=1; shift; done; shift
+    [ -z "$missing" ] && return 0
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "installing $* from Debian ($why)" >&2
     $sudo apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q prometheus prometheus-alertmanager >&2
-  fi
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    echo "installing chromium and chromium-driver from Debian (the console's browser test)" >&2
-    $sudo apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium chromium-driver >&2
-  fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@" >&2
+  }
+  need_apt "the test broker's TLS listeners" openssl -- openssl
+  need_apt "Prometheus rule tests and the monitoring stack" promtool amtool -- prometheus prometheus-alertmanager
+  need_apt "the console's browser test" chromium chromedriver -- chromium chromium-driver
   # The Debian packages start their own daemons; the tests start private instances on free ports instead.
   if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus prometheus-alertmanager prometheus-node-exporter 2>/dev/null || true
