@@ -2,7 +2,8 @@
 
 Each case is its own broadcast (`eval-<case id>`), so windows and cooldowns never leak between cases.
 Chunks carry the fields a live audio space sends: speaker id and role, speech offsets six seconds
-apart, emission time, language, ASR confidence, audience reach and territories.
+apart, emission time, the case's language (declared, so the pipeline trusts it rather than detecting
+it), ASR confidence, audience reach and territories.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def case_broadcast(case: FunctionalCase, first_offset: int, started: dt.datetime
             "start_ms": start_ms, "end_ms": start_ms + TURN_LENGTH_MS,
             "ts": (started + dt.timedelta(milliseconds=start_ms + TURN_LENGTH_MS)).isoformat().replace("+00:00", "Z"),
             "speaker": {"id": f"{broadcast_id}:{role}", "name": role, "role": role},
-            "language": "en", "asr_confidence": 0.93, "is_final": True,
+            "language": case.language, "asr_confidence": 0.93, "is_final": True,
             "audience": AUDIENCE, "territories": TERRITORIES, "platform": PLATFORM,
             "title": f"Functional suite {case.category} / {case.case_type}",
         }
