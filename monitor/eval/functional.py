@@ -92,20 +92,21 @@ def _unsupported_language_warnings_off() -> Iterator[None]:
 
 
 def run_cases(cases: Sequence[FunctionalCase], classifier: Classifier, engine: RuleEngine,
-              settings: PipelineSettings) -> list[CaseResult]:
-    """One result per case, in order, from a fresh pipeline around `classifier` and `engine`."""
+              settings: PipelineSettings, declare_language: bool = True) -> list[CaseResult]:
+    """One result per case, in order, from a fresh pipeline around `classifier` and `engine`; without
+    `declare_language` the pipeline identifies each case's language instead of being told it."""
     with _unsupported_language_warnings_off():
-        return _run(cases, Pipeline(settings, Metrics(CollectorRegistry()), classifier, engine))
+        return _run(cases, Pipeline(settings, Metrics(CollectorRegistry()), classifier, engine), declare_language)
 
 
-def _run(cases: Sequence[FunctionalCase], pipeline: Pipeline) -> list[CaseResult]:
+def _run(cases: Sequence[FunctionalCase], pipeline: Pipeline, declare_language: bool) -> list[CaseResult]:
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     results: list[CaseResult] = []
     offset = 0
     for start in range(0, len(cases), CASES_PER_BATCH):
         broadcasts = []
         for case in cases[start : start + CASES_PER_BATCH]:
-            b = case_broadcast(case, offset, started)
+            b = case_broadcast(case, offset, started, declare_language)
             offset += len(b.records)
             broadcasts.append(b)
         batch = pipeline.process([r for b in broadcasts for r in b.records])

@@ -30,7 +30,8 @@ def functional_section(report: dict[str, Any]) -> list[str]:
              "FP rate: hard negatives / benign cases whose expectation failed (an alert above info, or any "
              "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", "",
              f"The tables by category and case type cover the `{part['language']}` cases ({part['cases']}: "
-             f"{part['harmful']} harmful, {part['negatives']} not); every language has its row under *Per language*.", ""]
+             f"{part['harmful']} harmful, {part['negatives']} not); every language has its row under *Per language*. "
+             f"Case languages: {suite['language']}.", ""]
     header = ["group"] + [f"{m['name']} {k}" for m in models for k in ("recall", "FP rate")]
 
     def rows(sections: tuple[str, ...], keys: list[str]) -> list[list[str]]:
@@ -65,6 +66,13 @@ def functional_section(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _unscored(code: str, row: dict[str, Any]) -> str:
+    """`k/n`, with the languages the pipeline took them for where that is not the row's own."""
+    cell = f"{row['unsupported_language']}/{row['cases']}"
+    taken_as = row["unsupported_as"]
+    return cell + (f" (as {', '.join(taken_as)})" if code != "all" and taken_as and taken_as != [code] else "")
+
+
 def language_section(models: list[dict[str, Any]]) -> list[str]:
     """Per case language: recall, FP rate, stance negatives above info, and cases routed past the classifier."""
     lines = ["### Per language", "",
@@ -83,7 +91,7 @@ def language_section(models: list[dict[str, Any]]) -> list[str]:
             row += ["–"] * 4 if r is None else [
                 _rate(r["recall"], r["hits"], r["harmful"]), _rate(r["fp_rate"], r["false_alarms"], r["negatives"]),
                 f"{r['stance_above_info']['count']}/{r['stance_above_info']['cases']}",
-                f"{r['unsupported_language']}/{r['cases']}"]
+                _unscored(code, r)]
         rows.append(row)
     return lines + _table(header, rows) + [""]
 

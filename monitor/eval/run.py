@@ -37,6 +37,7 @@ class EvalOptions:
     baseline: bool
     baseline_per_source: int
     cache_path: Path
+    declare_language: bool = True  # False: chunks carry no language; the pipeline identifies it per window
 
 
 def shown(path: Path) -> str:
@@ -73,7 +74,7 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
     classifier = load_classifier(spec, opts.classifier)
     engine, tests = load_engine(spec, classifier)
     log(f"{spec.name}: rule inline tests {tests.summary()}; running {len(cases)} suite cases")
-    results = run_cases(cases, classifier, engine, opts.pipeline)
+    results = run_cases(cases, classifier, engine, opts.pipeline, opts.declare_language)
     primary = [r for r in results if r.case.language == PRIMARY_LANGUAGE]
     info = classifier.info
     entry: dict[str, Any] = {
@@ -108,7 +109,8 @@ def evaluate(cases: Sequence[FunctionalCase], suite_path: Path, opts: EvalOption
     """The whole report."""
     report: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "suite": {"path": shown(suite_path), **suite_counts(cases)},
+        "suite": {"path": shown(suite_path), **suite_counts(cases),
+                  "language": "declared on the chunks" if opts.declare_language else "identified by the pipeline"},
         "models": [],
     }
     public: list[CorpusExample] = []

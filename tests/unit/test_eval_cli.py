@@ -50,6 +50,20 @@ def test_eval_runs_the_suite_through_the_rules_and_skips_absent_public_data(tmp_
     assert "Skipped: no public data sets at" in result.output
 
 
+def test_detect_language_leaves_the_language_to_the_pipeline_which_identifies_the_german_case(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    suite, _ = small_suite(tmp_path)
+    result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--no-public", "--no-baseline", "--detect-language",
+                                      "--out", str(out), "--threads", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["suite"]["language"] == "identified by the pipeline"
+    rows = report["models"][0]["functional"]["by_language"]
+    assert (rows["de"]["unsupported_language"], rows["de"]["unsupported_as"]) == (1, ["de"])
+    assert rows["en"]["unsupported_language"] == 0
+    assert "Case languages: identified by the pipeline." in result.output
+
+
 def test_bad_model_and_rules_arguments_are_clear_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["eval", "--model", "oops", "--no-public", "--no-baseline"])

@@ -105,3 +105,6 @@ def test_a_case_becomes_its_context_turns_then_its_own_chunk() -> None:
     assert chunks[1].audience is not None and chunks[1].territories and chunks[1].language == "en"
     german = case_broadcast(case.model_copy(update={"language": "de"}), 0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     assert {decode_chunk(r.value, 65536).language for r in german.records} == {"de"}
+    undeclared = case_broadcast(case.model_copy(update={"language": "de"}), 0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                                declare_language=False)
+    assert {decode_chunk(r.value, 65536).language for r in undeclared.records} == {None}

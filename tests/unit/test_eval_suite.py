@@ -9,6 +9,7 @@ import pytest
 
 from monitor.eval.functional import CaseResult, Fired
 from monitor.eval.suite import FunctionalCase, SuiteError, load_suite
+from monitor.eval.report import language_section
 from monitor.eval.summary import classifier_level, summarise
 
 HARMFUL = {"id": "t-1", "category": "threat", "case_type": "plain", "polarity": "harmful", "speaker_role": "caller",
@@ -151,3 +152,8 @@ def test_each_language_gets_a_row_with_its_unscored_cases_and_the_breakdowns_sta
     assert s["by_language"]["en"]["unsupported_language"] == 0
     assert s["by_language"]["all"]["cases"] == 4 and s["by_language"]["all"]["recall"] == 0.5
     assert {m["id"]: m["unsupported_language"] for m in s["misses"]} == {"de-t-1": "de"}
+    table = language_section([{"name": "m", "functional": s}])
+    assert "| de | 2 (1 harmful) | 0.00 (0/1) | 1.00 (1/1) | 1/1 | 2/2 |" in table
+    assert "| en | 2 (1 harmful) | 1.00 (1/1) | 0.00 (0/1) | 0/1 | 0/2 |" in table
+    misread = summarise([CaseResult(FunctionalCase.model_validate(HARMFUL), {}, [], unsupported_language="de")])
+    assert "| en | 1 (1 harmful) | 0.00 (0/1) | – | 0/0 | 1/1 (as de) |" in language_section([{"name": "m", "functional": misread}])
