@@ -341,6 +341,7 @@ def test_an_undetermined_chunk_is_matched_in_every_language_and_the_trace_names_
     assert german.firings[0]["matched"][0]["language"] == "de" and english.firings == []
     [entry] = engine.explain(item("gefälschte Stimmen", 3, broadcast="b4", language="de"))
     assert LEAF_TYPES["keywords"].explain(entry["when"]) == "keywords betrug [chunk, de]  (found: 'gefälscht*')"
+    assert LEAF_TYPES["keywords"].describe(entry["when"]) == "keywords 'betrug' (de) in chunk: gefälscht*"
 
 
 def test_a_plain_list_is_english_so_it_does_not_match_a_chunk_in_another_language(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ A list is either a plain list of terms, which is English (`PLAIN_LIST_LANGUAGE`)
 ISO 639-1 code to that language's terms. A chunk is matched against the terms of its own language (a
 list without that language never matches it); a chunk whose language is undetermined is matched
 against every language's terms. The validator requires each list a rule reads to have terms for every
-language the rule declares (`English` for a rule without `languages:`).
+language the rule declares (English for a rule without `languages:`).
 """
 
 from __future__ import annotations
@@ -155,7 +155,13 @@ class Keywords(LeafType):
         return f"keywords {trace['keywords']} [{where}]  (found: {found})"
 
     def describe(self, trace: dict[str, Any]) -> str:
-        return f"keywords '{trace['keywords']}' in {trace.get('scope', 'text')}: {', '.join(map(str, trace.get('terms') or []))}"
+        return (f"keywords '{trace['keywords']}'{_language_of(trace)} in {trace.get('scope', 'text')}: "
+                f"{', '.join(map(str, trace.get('terms') or []))}")
 
     def fact(self, trace: dict[str, Any], redact: Callable[[str], str]) -> str:
-        return f"keyword list '{trace['keywords']}' matched {', '.join(repr(t) for t in trace.get('terms', []))}"
+        return f"keyword list '{trace['keywords']}'{_language_of(trace)} matched {', '.join(repr(t) for t in trace.get('terms', []))}"
+
+
+def _language_of(trace: dict[str, Any]) -> str:
+    """' (de)' for a trace of a per-language list, '' for a plain one (its wording is unchanged)."""
+    return f" ({trace['language']})" if "language" in trace else ""
