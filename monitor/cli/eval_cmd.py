@@ -33,6 +33,9 @@ def _log(message: str) -> None:
               help="Baseline train/calib rows per source and task (deterministic sample; 0 = all).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/eval.json"),
               show_default=True, help="Where the JSON report goes.")
+@click.option("--detect-language", is_flag=True,
+              help="Leave the cases' language off their chunks, so the pipeline identifies it per broadcast window "
+                   "(as for a source that sends none) [default: each chunk declares its case's language].")
 @click.option("--update-golden", is_flag=True,
               help="Rewrite the regression gate's golden file from the first model and its rules, then stop.")
 @click.option("--golden", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -43,7 +46,7 @@ def _log(message: str) -> None:
 @click.pass_context
 def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], suite: Path | None, data: Path | None,
           public: bool, baseline: bool, max_per_source: int, baseline_train_per_source: int, out: Path,
-          update_golden: bool, golden: Path | None, **_flags: object) -> None:
+          detect_language: bool, update_golden: bool, golden: Path | None, **_flags: object) -> None:
     """Measure detection: the suite through each model's rules, the public test splits, a plain baseline."""
     from monitor.classify import corpora
     from monitor.classify.embcache import default_cache_path
@@ -74,6 +77,7 @@ def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], s
             data_root=data or corpora.default_root(), public=public,
             public_per_source=max_per_source, baseline=baseline,
             baseline_per_source=baseline_train_per_source, cache_path=default_cache_path(),
+            declare_language=not detect_language,
         )
         report = evaluate(cases, suite_path, opts, _log)
     except (SuiteError, RuleLoadError, ValueError, FileNotFoundError, RuntimeError) as exc:

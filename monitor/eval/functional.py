@@ -7,8 +7,10 @@ the case's own chunk. Alerts of enforce-mode rules count; shadow-mode firings ar
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -44,6 +46,7 @@ class CaseResult:
     alerts: list[Fired] = field(default_factory=list)
     shadow: list[Fired] = field(default_factory=list)
     context_alerts: list[Fired] = field(default_factory=list)
+    unsupported_language: str | None = None  # the pipeline routed the chunk past the classifier (not scored)
 
     @property
     def ok(self) -> bool:
@@ -57,7 +60,8 @@ class CaseResult:
     def to_json(self) -> dict[str, object]:
         c = self.case
         return {
-            "id": c.id, "category": c.category, "subcategory": c.subcategory, "case_type": c.case_type,
+            "id": c.id, "language": c.language, "unsupported_language": self.unsupported_language,
+            "category": c.category, "subcategory": c.subcategory, "case_type": c.case_type,
             "polarity": c.polarity, "expect": c.expect, "min_severity": c.min_severity, "ok": self.ok,
             "text": c.text, "context": [t.model_dump() for t in c.context],
             "alerts": [a.to_json() for a in self.alerts], "shadow": [a.to_json() for a in self.shadow],
@@ -74,17 +78,35 @@ def _shadow_of(decision: Decision) -> list[Fired]:
     return [Fired(f["rule_id"], f["severity"]) for f in decision.firings if f["mode"] == "shadow"]
 
 
+@contextlib.contextmanager
+def _unsupported_language_warnings_off() -> Iterator[None]:
+    """Every case is its own broadcast, so the router's once-per-broadcast warning would fire per case;
+    the results carry `unsupported_language` and the report counts it instead."""
+    logger = logging.getLogger("monitor.language")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def run_cases(cases: Sequence[FunctionalCase], classifier: Classifier, engine: RuleEngine,
-              settings: PipelineSettings) -> list[CaseResult]:
-    """One result per case, in order, from a fresh pipeline around `classifier` and `engine`."""
-    pipeline = Pipeline(settings, Metrics(CollectorRegistry()), classifier, engine)
+              settings: PipelineSettings, declare_language: bool = True) -> list[CaseResult]:
+    """One result per case, in order, from a fresh pipeline around `classifier` and `engine`; without
+    `declare_language` the pipeline identifies each case's language instead of being told it."""
+    with _unsupported_language_warnings_off():
+        return _run(cases, Pipeline(settings, Metrics(CollectorRegistry()), classifier, engine), declare_language)
+
+
+def _run(cases: Sequence[FunctionalCase], pipeline: Pipeline, declare_language: bool) -> list[CaseResult]:
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     results: list[CaseResult] = []
     offset = 0
     for start in range(0, len(cases), CASES_PER_BATCH):
         broadcasts = []
         for case in cases[start : start + CASES_PER_BATCH]:
-            b = case_broadcast(case, offset, started)
+            b = case_broadcast(case, offset, started, declare_language)
             offset += len(b.records)
             broadcasts.append(b)
         batch = pipeline.process([r for b in broadcasts for r in b.records])
@@ -94,5 +116,6 @@ def run_cases(cases: Sequence[FunctionalCase], classifier: Classifier, engine: R
         for b in broadcasts:
             own = by_chunk[(b.broadcast_id, b.case_seq)]
             context_alerts = [a for seq in range(b.case_seq) for a in _alerts_of(by_chunk[(b.broadcast_id, seq)])]
-            results.append(CaseResult(b.case, dict(own.item.scores), _alerts_of(own), _shadow_of(own), context_alerts))
+            results.append(CaseResult(b.case, dict(own.item.scores), _alerts_of(own), _shadow_of(own), context_alerts,
+                                      own.item.unsupported_language))
     return results

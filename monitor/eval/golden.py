@@ -30,15 +30,21 @@ def golden_of(results: Sequence[CaseResult], model: dict[str, str], rules_sha256
         "tolerance": TOLERANCE,
         "model": model,
         "rules_sha256": rules_sha256,
-        "cases": {
-            r.case.id: {
-                "ok": r.ok,
-                "alerts": sorted(a.to_json() for a in r.alerts),
-                "scores": {k: round(v, 4) for k, v in sorted(r.scores.items())},
-            }
-            for r in results
-        },
+        "cases": {r.case.id: _case_record(r) for r in results},
     }
+
+
+def _case_record(r: CaseResult) -> dict[str, Any]:
+    """Outcome, alerts and scores; `unsupported_language` only where the pipeline routed the chunk past the
+    classifier, so a change in how a language is handled shows as a change of this case."""
+    record: dict[str, Any] = {
+        "ok": r.ok,
+        "alerts": sorted(a.to_json() for a in r.alerts),
+        "scores": {k: round(v, 4) for k, v in sorted(r.scores.items())},
+    }
+    if r.unsupported_language is not None:
+        record["unsupported_language"] = r.unsupported_language
+    return record
 
 
 def current_golden(spec: ModelSpec, cases: Sequence[FunctionalCase], classifier_settings: ClassifierSettings,
@@ -71,8 +77,8 @@ def read_golden(path: Path = GOLDEN) -> dict[str, Any]:
 
 
 def differences(golden: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Every way `current` departs from `golden`: cases added or gone, alert lists or outcomes changed,
-    labels added or gone, scores moved by more than the golden's tolerance."""
+    """Every way `current` departs from `golden`: cases added or gone, alert lists, outcomes or language
+    routing changed, labels added or gone, scores moved by more than the golden's tolerance."""
     tol = float(golden.get("tolerance", TOLERANCE))
     want, got = golden["cases"], current["cases"]
     out = [f"{cid}: in the golden file but not in the regression subset" for cid in sorted(set(want) - set(got))]
@@ -81,6 +87,8 @@ def differences(golden: dict[str, Any], current: dict[str, Any]) -> list[str]:
         w, g = want[cid], got[cid]
         if w["alerts"] != g["alerts"]:
             out.append(f"{cid}: alerts {w['alerts']} -> {g['alerts']}")
+        if w.get("unsupported_language") != g.get("unsupported_language"):
+            out.append(f"{cid}: unsupported_language {w.get('unsupported_language')} -> {g.get('unsupported_language')}")
         if w["ok"] != g["ok"]:
             out.append(f"{cid}: expectation {'met' if w['ok'] else 'failed'} -> {'met' if g['ok'] else 'failed'}")
         for label in sorted(set(w["scores"]) | set(g["scores"])):

@@ -22,11 +22,16 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def functional_section(report: dict[str, Any]) -> list[str]:
     models = report["models"]
     suite = report["suite"]
+    part = suite["breakdown"]
+    languages = ", ".join(f"{code} {n}" for code, n in suite["languages"].items())
     lines = [f"## Functional suite through the rules ({suite['cases']} cases: {suite['harmful']} harmful, "
-             f"{suite['negatives']} hard negatives / benign)", "",
+             f"{suite['negatives']} hard negatives / benign; by language: {languages})", "",
              "Recall: harmful cases with an alert at or above their minimum severity on their own chunk. "
              "FP rate: hard negatives / benign cases whose expectation failed (an alert above info, or any "
-             "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", ""]
+             "alert where none is expected). Target: recall ≥ 0.80 at an FP rate ≤ 0.05.", "",
+             f"The tables by category and case type cover the `{part['language']}` cases ({part['cases']}: "
+             f"{part['harmful']} harmful, {part['negatives']} not); every language has its row under *Per language*. "
+             f"Case languages: {suite['language']}.", ""]
     header = ["group"] + [f"{m['name']} {k}" for m in models for k in ("recall", "FP rate")]
 
     def rows(sections: tuple[str, ...], keys: list[str]) -> list[list[str]]:
@@ -53,6 +58,7 @@ def functional_section(report: dict[str, Any]) -> list[str]:
         for m in models),
         "- Harmful cases caught only by shadow-mode rules (they page no one, so not counted as hits): " + ", ".join(
         f"{m['name']} {m['functional']['overall']['shadow_only']}" for m in models), ""]
+    lines += language_section(models)
     lines += ["### Per case type", ""]
     lines += _table(["case type"] + header[1:], rows(("by_case_type",), keys("by_case_type")))
     lines += ["", "Misses and false alarms, case by case, are in the JSON report (`functional.misses`, "
@@ -60,13 +66,44 @@ def functional_section(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _unscored(code: str, row: dict[str, Any]) -> str:
+    """`k/n`, with the languages the pipeline took them for where that is not the row's own."""
+    cell = f"{row['unsupported_language']}/{row['cases']}"
+    taken_as = row["unsupported_as"]
+    return cell + (f" (as {', '.join(taken_as)})" if code != "all" and taken_as and taken_as != [code] else "")
+
+
+def language_section(models: list[dict[str, Any]]) -> list[str]:
+    """Per case language: recall, FP rate, stance negatives above info, and cases routed past the classifier."""
+    lines = ["### Per language", "",
+             "Unscored: cases whose chunk the pipeline marked `unsupported_language` (the classifier does not read "
+             "the language, so only rules that declare it ran). Stance above info: counter-speech, debunk quotes "
+             "and negations with an alert above info (target 0).", ""]
+    header = ["language", "cases"] + [f"{m['name']} {k}" for m in models
+                                      for k in ("recall", "FP rate", "stance above info", "unscored")]
+    codes = list(dict.fromkeys(k for m in models for k in m["functional"]["by_language"]))
+    rows = []
+    for code in codes:
+        first = next(m["functional"]["by_language"][code] for m in models if code in m["functional"]["by_language"])
+        row = ["**all**" if code == "all" else code, f"{first['cases']} ({first['harmful']} harmful)"]
+        for m in models:
+            r = m["functional"]["by_language"].get(code)
+            row += ["–"] * 4 if r is None else [
+                _rate(r["recall"], r["hits"], r["harmful"]), _rate(r["fp_rate"], r["false_alarms"], r["negatives"]),
+                f"{r['stance_above_info']['count']}/{r['stance_above_info']['cases']}",
+                _unscored(code, r)]
+        rows.append(row)
+    return lines + _table(header, rows) + [""]
+
+
 def classifier_section(report: dict[str, Any]) -> list[str]:
     columns = [(m["name"], m["classifier_level"]) for m in report["models"]]
     if "classifier_level" in report.get("baseline", {}):
         columns.append((BASELINE, report["baseline"]["classifier_level"]))
     lines = ["## Classifier level on the suite", "",
-             "Each category's own label alone at the scorer's operating point (no rules): recall / FP rate / "
-             "ROC-AUC (harmful vs the rest of the category) / context pairs whose harmful side scores higher.", ""]
+             "Each category's own label alone at the scorer's operating point (no rules), on the English cases: "
+             "recall / FP rate / ROC-AUC (harmful vs the rest of the category) / context pairs whose harmful side "
+             "scores higher.", ""]
     categories = list(dict.fromkeys(k for _, cl in columns for k in cl))
     rows = []
     for cat in categories:

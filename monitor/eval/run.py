@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from monitor.eval.functional import run_cases
 from monitor.eval.models import ModelSpec, load_classifier, load_engine
 from monitor.eval.public import available_sources, public_metrics, score_examples, public_test_rows
 from monitor.eval.suite import FunctionalCase
-from monitor.eval.summary import classifier_level, summarise
+from monitor.eval.summary import PRIMARY_LANGUAGE, classifier_level, summarise
 from monitor.settings import ClassifierSettings, PipelineSettings
 
 Log = Callable[[str], None]
@@ -36,6 +37,7 @@ class EvalOptions:
     baseline: bool
     baseline_per_source: int
     cache_path: Path
+    declare_language: bool = True  # False: chunks carry no language; the pipeline identifies it per window
 
 
 def shown(path: Path) -> str:
@@ -43,9 +45,13 @@ def shown(path: Path) -> str:
     return os.path.relpath(path.resolve(), Path.cwd().resolve())
 
 
-def suite_counts(cases: Sequence[FunctionalCase]) -> dict[str, int]:
+def suite_counts(cases: Sequence[FunctionalCase]) -> dict[str, Any]:
+    primary = [c for c in cases if c.language == PRIMARY_LANGUAGE]
     return {"cases": len(cases), "harmful": sum(c.harmful for c in cases),
-            "negatives": sum(not c.harmful for c in cases)}
+            "negatives": sum(not c.harmful for c in cases),
+            "languages": dict(sorted(Counter(c.language for c in cases).items())),
+            "breakdown": {"language": PRIMARY_LANGUAGE, "cases": len(primary), "harmful": sum(c.harmful for c in primary),
+                          "negatives": sum(not c.harmful for c in primary)}}
 
 
 def progress(log: Log, what: str, total: int) -> Callable[[int], None]:
@@ -68,7 +74,8 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
     classifier = load_classifier(spec, opts.classifier)
     engine, tests = load_engine(spec, classifier)
     log(f"{spec.name}: rule inline tests {tests.summary()}; running {len(cases)} suite cases")
-    results = run_cases(cases, classifier, engine, opts.pipeline)
+    results = run_cases(cases, classifier, engine, opts.pipeline, opts.declare_language)
+    primary = [r for r in results if r.case.language == PRIMARY_LANGUAGE]
     info = classifier.info
     entry: dict[str, Any] = {
         "name": spec.name, "models_dir": shown(spec.models_dir), "rules": [shown(p) for p in spec.rules],
@@ -76,7 +83,7 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
         "rules_sha256": engine.sha256, "rule_tests": tests.summary(),
         "rule_test_failures": [str(o.problem()) for o in tests.failed],
         "functional": summarise(results),
-        "classifier_level": classifier_level(cases, [r.scores for r in results], dict(info.thresholds)),
+        "classifier_level": classifier_level([r.case for r in primary], [r.scores for r in primary], dict(info.thresholds)),
     }
     if public:
         log(f"{spec.name}: scoring {len(public)} public test rows")
@@ -88,8 +95,9 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
 def run_baseline(cases: Sequence[FunctionalCase], opts: EvalOptions, public: Sequence[CorpusExample],
                  log: Log) -> dict[str, Any]:
     base = baseline_mod.train_baseline(opts.data_root, opts.baseline_per_source, opts.cache_path, log)
-    suite_scores = base.score_texts([c.text for c in cases])
-    entry: dict[str, Any] = {**base.describe(), "classifier_level": classifier_level(cases, suite_scores, base.thresholds)}
+    primary = [c for c in cases if c.language == PRIMARY_LANGUAGE]
+    suite_scores = base.score_texts([c.text for c in primary])
+    entry: dict[str, Any] = {**base.describe(), "classifier_level": classifier_level(primary, suite_scores, base.thresholds)}
     if public:
         log(f"baseline: scoring {len(public)} public test rows")
         scores = score_examples(base, public, progress(log, "baseline public rows", len(public)))
@@ -101,7 +109,8 @@ def evaluate(cases: Sequence[FunctionalCase], suite_path: Path, opts: EvalOption
     """The whole report."""
     report: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "suite": {"path": shown(suite_path), **suite_counts(cases)},
+        "suite": {"path": shown(suite_path), **suite_counts(cases),
+                  "language": "declared on the chunks" if opts.declare_language else "identified by the pipeline"},
         "models": [],
     }
     public: list[CorpusExample] = []

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alert import SEVERITIES
+from monitor.language import KNOWN_LANGUAGES
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "tests" / "functional"
 
@@ -40,6 +41,7 @@ class FunctionalCase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(min_length=1)
+    language: str = Field(default="en", description="ISO 639-1 code of the speech; its chunks declare it")
     category: Category
     subcategory: str | None = None
     case_type: str = Field(min_length=1)
@@ -52,6 +54,13 @@ class FunctionalCase(BaseModel):
     pair: str | None = None
     regression: bool = False
     note: str = ""
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in KNOWN_LANGUAGES:
+            raise ValueError(f"unknown language (ISO 639-1) {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> FunctionalCase:
@@ -88,12 +97,13 @@ class SuiteError(ValueError):
 
 
 def suite_files(path: Path) -> list[Path]:
-    """`path` itself when it is a file, else its `*.jsonl` files in name order."""
+    """`path` itself when it is a file, else its `*.jsonl` files, those in subfolders (`languages/`)
+    included, in path order."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise SuiteError([f"{path}: no such file or directory"])
-    files = sorted(path.glob("*.jsonl"))
+    files = sorted(path.rglob("*.jsonl"))
     if not files:
         raise SuiteError([f"{path}: no *.jsonl files"])
     return files

@@ -1,8 +1,12 @@
-"""Rates over functional-suite results: recall and false-positive rate per category and case type.
+"""Rates over functional-suite results: recall and false-positive rate per category, case type and language.
 
 A harmful case is a *hit* when its expectation holds (an enforce-mode alert at or above its minimum
 severity on its own chunk); a hard-negative or benign case is a *false alarm* when its expectation
 fails (an alert above `info`, or any alert where none is expected).
+
+The category and case-type breakdowns cover the English cases (`PRIMARY_LANGUAGE`), so they stay
+comparable from run to run as languages are added; every language, English included, gets its own row
+in `by_language`, with the cases the pipeline marked `unsupported_language` (not scored) counted.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from sklearn.metrics import roc_auc_score
 from monitor.alert import SEVERITIES
 from monitor.eval.functional import CaseResult
 from monitor.eval.suite import CASE_TYPES, STANCE_NEGATIVES, FunctionalCase
+
+# The language of the category and case-type breakdowns and of the classifier-level table.
+PRIMARY_LANGUAGE = "en"
 
 
 def _ratio(k: int, n: int) -> float | None:
@@ -54,16 +61,42 @@ def above_info(result: CaseResult) -> bool:
     return any(SEVERITIES.index(a.severity) > 0 for a in result.alerts)
 
 
-def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """The functional-suite section of the report, every miss and false alarm included."""
+def stance_above_info(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Counter-speech, debunk quotes and negations that raised an alert above info (target: none)."""
     stance = [r for r in results if r.case.case_type in STANCE_NEGATIVES]
-    stance_above = [r for r in stance if above_info(r)]
+    above = [r.case.id for r in stance if above_info(r)]
+    return {"cases": len(stance), "count": len(above), "ids": above}
+
+
+def language_row(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """One language's rates, its stance negatives above info and how many of its cases went unscored."""
+    unsupported = [r for r in results if r.unsupported_language is not None]
+    return {"cases": len(results), **rates(results), "stance_above_info": stance_above_info(results),
+            "unsupported_language": len(unsupported),
+            "unsupported_as": sorted({r.unsupported_language for r in unsupported if r.unsupported_language})}
+
+
+def by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
+    """`language_row` per case language (English first, the others in code order), then `all` of them."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(r.case.language, []).append(r)
+    order = sorted(groups, key=lambda code: (code != PRIMARY_LANGUAGE, code))
+    return {**{code: language_row(groups[code]) for code in order}, "all": language_row(results)}
+
+
+def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """The functional-suite section of the report: the English breakdowns, the per-language table, and every
+    miss and false alarm (all languages)."""
+    primary = [r for r in results if r.case.language == PRIMARY_LANGUAGE]
     return {
-        "overall": rates(results),
-        "by_category": grouped(results, lambda c: c.category, ("election", "health", "threat", "hate", "claim")),
-        "by_subcategory": grouped(results, lambda c: f"{c.category}/{c.subcategory}" if c.subcategory else None),
-        "by_case_type": grouped(results, lambda c: c.case_type, CASE_TYPES),
-        "stance_above_info": {"cases": len(stance), "count": len(stance_above), "ids": [r.case.id for r in stance_above]},
+        "breakdown_language": PRIMARY_LANGUAGE,
+        "overall": rates(primary),
+        "by_category": grouped(primary, lambda c: c.category, ("election", "health", "threat", "hate", "claim")),
+        "by_subcategory": grouped(primary, lambda c: f"{c.category}/{c.subcategory}" if c.subcategory else None),
+        "by_case_type": grouped(primary, lambda c: c.case_type, CASE_TYPES),
+        "stance_above_info": stance_above_info(primary),
+        "by_language": by_language(results),
         "misses": [r.to_json() for r in results if r.case.harmful and not r.ok],
         "false_alarms": [r.to_json() for r in results if not r.case.harmful and not r.ok],
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.rules_engine.leaves import LEAF_TYPES, CompileContext, leaf_of
-from monitor.rules_engine.leaves.keywords import KeywordMatcher
+from monitor.rules_engine.leaves.keywords import ListMatchers
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.model import AllCondition, AnyCondition, Condition, NotCondition, Rule, RuleSet
 from monitor.rules_engine.view import ChunkView, Node
@@ -162,7 +162,7 @@ def compile_rule_sets(sets: Sequence[LoadedRuleSet], narratives: Mapping[str, An
     """Every rule of every set, compiled, in file then rule order (`narratives`: the narrative sets by name)."""
     compiled: list[CompiledRule] = []
     for loaded in sets:
-        matchers = {name: KeywordMatcher(terms) for name, terms in loaded.ruleset.keyword_lists.items()}
+        matchers = {name: ListMatchers(entry) for name, entry in loaded.ruleset.keyword_lists.items()}
         ctx = CompileContext(matchers, narratives or {})
         compiled.extend(compile_rule(rule, loaded, ctx) for rule in loaded.ruleset.rules)
     return compiled

@@ -232,10 +232,10 @@ class RuleEngine:
         chunk = item.chunk
         if not chunk.is_final:
             return decision
-        view = ChunkView(chunk, item.scores, item.context, narratives)
+        language, supported = item.language or chunk.language, model.languages if model else None
+        view = ChunkView(chunk, item.scores, item.context, narratives, language)
         t_ms = speech_ms(chunk, item.received_at)
         day = chunk.ts.date() if chunk.ts is not None else dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
-        language, supported = item.language or chunk.language, model.languages if model else None
         for cr in self.rules:
             if (not self._active(cr, day) or not rule_applies(cr.rule.languages, language, supported)
                     or not cr.when.test(view)):
@@ -395,7 +395,7 @@ class RuleEngine:
 
     def explain(self, item: WorkItem) -> list[dict[str, Any]]:
         """The full evaluation trace of every rule for one chunk, without touching window state."""
-        view = ChunkView(item.chunk, item.scores, item.context, self._narrative_matches([item])[0])
+        view = ChunkView(item.chunk, item.scores, item.context, self._narrative_matches([item])[0], item.language)
         out = []
         for cr in self.rules:
             trace = cr.when.trace(view)

@@ -8,6 +8,7 @@ change in meaning does. A rule's hash also covers the contents of the keyword li
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from monitor.canonical import canonical_json
@@ -37,20 +38,20 @@ def keyword_lists_used(node: Any) -> set[str]:
     return found
 
 
-def rule_canonical(rule: Rule, keyword_lists: dict[str, list[str]]) -> dict[str, Any]:
-    """The rule as plain data plus the keyword lists it uses."""
+def rule_canonical(rule: Rule, keyword_lists: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule as plain data plus the keyword lists it uses (plain lists, or per-language mappings, as written)."""
     data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
     used = sorted(keyword_lists_used(data))
     data["keyword_lists"] = {name: keyword_lists.get(name, []) for name in used}
     return data
 
 
-def rule_sha256(rule: Rule, keyword_lists: dict[str, list[str]]) -> str:
+def rule_sha256(rule: Rule, keyword_lists: Mapping[str, Any]) -> str:
     """sha256 of everything the rule is, tests and metadata included."""
     return sha256_of(rule_canonical(rule, keyword_lists))
 
 
-def rule_body_sha256(rule: Rule, keyword_lists: dict[str, list[str]]) -> str:
+def rule_body_sha256(rule: Rule, keyword_lists: Mapping[str, Any]) -> str:
     """sha256 of what the rule does (NON_BODY_FIELDS left out): a change here needs a version bump."""
     data = rule_canonical(rule, keyword_lists)
     for key in NON_BODY_FIELDS:

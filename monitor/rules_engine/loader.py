@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from monitor.rules_engine.hashing import rule_body_sha256, rule_sha256, ruleset_
 from monitor.rules_engine.leaves import LEAF_TYPES, CheckContext
 from monitor.rules_engine.leaves.base import Loc
 from monitor.rules_engine.leaves.field import FIELDS
+from monitor.rules_engine.leaves.keywords import terms_by_language
 from monitor.rules_engine.model import CONDITION_KEYS, KNOWN_LABELS, RuleSet
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -261,8 +262,10 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
     def add(loc: Loc, reason: str) -> None:
         problems.append(Problem(file, lines.line(loc), f"{_where(data, loc)}: {reason}"))
 
-    ctx = CheckContext(labels, set(ruleset.keyword_lists), narrative_sets)
+    lists = {name: tuple(terms_by_language(entry)) for name, entry in ruleset.keyword_lists.items()}
+    file_ctx = CheckContext(labels, set(lists), narrative_sets, lists)
     for i, rule in enumerate(data.get("rules", [])):
+        ctx = replace(file_ctx, rule_languages=tuple(ruleset.rules[i].languages or ()))
         for loc, node in _conditions(rule, ("rules", i)):
             for key, leaf in LEAF_TYPES.items():
                 if key in node:
@@ -282,10 +285,12 @@ def _semantic_problems(ruleset: RuleSet, data: dict[str, Any], lines: LineMap, f
                     chunk_from_obj(rule_test_chunk(text, fields, n))
                 except InvalidChunk as exc:
                     add((*loc, "fields"), f"invalid test chunk: {exc.detail}")
-    for name, terms in ruleset.keyword_lists.items():
-        for k, term in enumerate(terms):
-            if not any(ch.isalnum() for ch in term):
-                add(("keyword_lists", name, k), f"keyword '{term}' has no letters or digits")
+    for name, entry in ruleset.keyword_lists.items():
+        for language, terms in terms_by_language(entry).items():
+            for k, term in enumerate(terms):
+                if not any(ch.isalnum() for ch in term):
+                    where = ("keyword_lists", name, k) if isinstance(entry, list) else ("keyword_lists", name, language, k)
+                    add(where, f"keyword '{term}' has no letters or digits")
     return problems
 
 

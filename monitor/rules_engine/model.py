@@ -22,9 +22,9 @@ from pydantic import (
 from monitor import dsa
 from monitor.alert import Severity
 from monitor.classify.labels import DEFAULT_LABELS
-from monitor.language import KNOWN_LANGUAGES
 from monitor.rules_engine.leaves import LEAF_TYPES
-from monitor.rules_engine.leaves.base import NAME_PATTERN, Score, Strict, Text
+from monitor.rules_engine.leaves.base import NAME_PATTERN, Language, Score, Strict, Text
+from monitor.rules_engine.leaves.keywords import KeywordList
 from monitor.rules_engine.leaves.field import FIELDS
 from monitor.semver import ID_PATTERN, SemVer
 
@@ -60,7 +60,6 @@ def _jurisdiction(value: str) -> str:
 Category = Annotated[str, *_member_of("DSA category", dsa.CATEGORIES)]
 Specification = Annotated[str, *_member_of("DSA specification", dsa.SPECIFICATIONS)]
 DecisionGround = Annotated[str, *_member_of("DSA decision ground", dsa.DECISION_GROUNDS)]
-Language = Annotated[str, *_member_of("language (ISO 639-1)", KNOWN_LANGUAGES)]
 Visibility = Annotated[str, *_member_of("DSA decision_visibility", dsa.DECISION_VISIBILITY)]
 Article = Annotated[str, AfterValidator(_article), WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\(\d{1,2}\))?(\([a-z]\))?$"})]
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
@@ -223,8 +222,10 @@ class RuleSet(Strict):
     effective_from: dt.date
     effective_until: dt.date | None = None
     references: list[str] = Field(default_factory=list)
-    keyword_lists: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Annotated[list[Text], Field(min_length=1)]] = Field(
-        default_factory=dict
+    keyword_lists: dict[Annotated[str, Field(pattern=NAME_PATTERN)], KeywordList] = Field(
+        default_factory=dict,
+        description="named term lists: a plain list is English; a mapping from ISO 639-1 code to terms gives each "
+                    "language its own (a chunk is matched against its language's terms)",
     )
     rules: Annotated[list[Rule], Field(min_length=1)]
 

@@ -27,17 +27,19 @@ class ChunkView:
     """One chunk as the conditions see it: text per scope, words, scores and fields (computed lazily, once).
 
     `narratives` maps a narrative-set name to this chunk's ranked matches in it (filled by the engine, one
-    matcher call per batch).
+    matcher call per batch). `language` is the chunk's resolved language (declared or identified for its
+    broadcast window; None when undetermined), the one keyword lists are matched in.
     """
 
-    __slots__ = ("chunk", "scores", "context", "narratives", "_cache")
+    __slots__ = ("chunk", "scores", "context", "narratives", "language", "_cache")
 
     def __init__(self, chunk: TranscriptChunk, scores: dict[str, float], context: Sequence[TranscriptChunk] = (),
-                 narratives: Mapping[str, Sequence[Any]] | None = None) -> None:
+                 narratives: Mapping[str, Sequence[Any]] | None = None, language: str | None = None) -> None:
         self.chunk = chunk
         self.scores = scores
         self.context = context
         self.narratives = narratives or {}
+        self.language = language or chunk.language
         self._cache: dict[tuple[str, str], Any] = {}
 
     def text(self, scope: str) -> str:

@@ -13,11 +13,21 @@ from monitor.settings import ClassifierSettings, PipelineSettings
 
 def test_regression_subset_is_balanced_across_categories_and_polarity() -> None:
     subset = regression_subset(load_suite())
-    assert 50 <= len(subset) <= 70
+    english = [c for c in subset if c.language == "en"]
+    assert 50 <= len(english) <= 70
     for category in ("election", "health", "threat", "hate", "claim"):
-        mine = [c for c in subset if c.category == category]
+        mine = [c for c in english if c.category == category]
         harmful = sum(c.harmful for c in mine)
         assert 5 <= harmful <= 7 and 5 <= len(mine) - harmful <= 7, (category, harmful, len(mine))
+
+
+def test_regression_subset_holds_a_harmful_case_and_a_debunk_in_each_other_language() -> None:
+    """So a change in how a language is handled (detected, routed, scored, matched) moves the gate."""
+    subset = regression_subset(load_suite())
+    for language in ("de", "fr", "es", "it", "pl", "nl", "pt", "ro"):
+        mine = [c for c in subset if c.language == language]
+        assert {(c.polarity, c.case_type) for c in mine} >= {("hard_negative", "debunk_quote")}, language
+        assert any(c.harmful for c in mine) and len(mine) <= 4, language
 
 
 def test_shipped_model_and_rules_match_the_golden_file() -> None:

@@ -35,7 +35,7 @@ BASE_RULE: dict[str, Any] = {
 }
 
 
-def ruleset(*rules: dict[str, Any], keyword_lists: dict[str, list[str]] | None = None, set_id: str = "test-set") -> dict[str, Any]:
+def ruleset(*rules: dict[str, Any], keyword_lists: dict[str, Any] | None = None, set_id: str = "test-set") -> dict[str, Any]:
     """A rule-set dict with the given rules (each merged over BASE_RULE)."""
     built = []
     for rule in rules or ({},):
@@ -61,7 +61,7 @@ def write_set(directory: Path, data: dict[str, Any], name: str = "set.yaml") -> 
     return path
 
 
-def engine_for(tmp_path: Path, *rules: dict[str, Any], keyword_lists: dict[str, list[str]] | None = None,
+def engine_for(tmp_path: Path, *rules: dict[str, Any], keyword_lists: dict[str, Any] | None = None,
                **kwargs: Any) -> RuleEngine:
     write_set(tmp_path / "rules", ruleset(*rules, keyword_lists=keyword_lists))
     return RuleEngine(load_or_raise([tmp_path / "rules"]), **kwargs)

@@ -11,11 +11,12 @@ from monitor.cli import cli
 from monitor.eval.suite import load_suite
 
 def small_suite(tmp_path: Path) -> tuple[Path, list[str]]:
-    """A plain threat, one context pair (both sides) and a benign opinion from the shipped suite."""
+    """A plain threat, one context pair (both sides), a benign opinion and a German threat from the shipped suite."""
     cases = load_suite()
     pair = next(c.pair for c in cases if c.pair and c.category == "threat")
-    chosen = ([next(c for c in cases if c.category == "threat" and c.case_type == "plain")]
-              + [c for c in cases if c.pair == pair] + [next(c for c in cases if c.case_type == "opinion")])
+    chosen = ([next(c for c in cases if c.category == "threat" and c.case_type == "plain" and c.language == "en")]
+              + [c for c in cases if c.pair == pair] + [next(c for c in cases if c.case_type == "opinion")]
+              + [next(c for c in cases if c.language == "de" and c.category == "threat" and c.harmful)])
     path = tmp_path / "suite.jsonl"
     path.write_text("".join(c.model_dump_json(exclude_defaults=True) + "\n" for c in chosen), encoding="utf-8")
     return path, [c.id for c in chosen]
@@ -36,11 +37,31 @@ def test_eval_runs_the_suite_through_the_rules_and_skips_absent_public_data(tmp_
     assert functional["overall"]["harmful"] == 2 and functional["overall"]["negatives"] == 2
     assert set(functional["by_case_type"]) == {"plain", "context_pair", "opinion"}
     overall = functional["overall"]
-    assert overall["hits"] + len(functional["misses"]) == 2 and overall["false_alarms"] == len(functional["false_alarms"])
+    english_misses = [m for m in functional["misses"] if m["language"] == "en"]
+    assert overall["hits"] + len(english_misses) == 2 and overall["false_alarms"] == len(functional["false_alarms"])
     for case in functional["misses"] + functional["false_alarms"]:
         assert case["ok"] is False and case["id"] in ids
     assert "| **all** |" in result.output and "## Public test splits" in result.output
+    de = functional["by_language"]["de"]
+    assert (de["cases"], de["harmful"], de["hits"], de["unsupported_language"]) == (1, 1, 0, 1)
+    assert functional["by_language"]["en"]["unsupported_language"] == 0
+    assert report["suite"]["languages"] == {"de": 1, "en": 4}
+    assert "| de | 1 (1 harmful) | 0.00 (0/1) | – | 0/0 | 1/1 |" in result.output
     assert "Skipped: no public data sets at" in result.output
+
+
+def test_detect_language_leaves_the_language_to_the_pipeline_which_identifies_the_german_case(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    suite, _ = small_suite(tmp_path)
+    result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--no-public", "--no-baseline", "--detect-language",
+                                      "--out", str(out), "--threads", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["suite"]["language"] == "identified by the pipeline"
+    rows = report["models"][0]["functional"]["by_language"]
+    assert (rows["de"]["unsupported_language"], rows["de"]["unsupported_as"]) == (1, ["de"])
+    assert rows["en"]["unsupported_language"] == 0
+    assert "Case languages: identified by the pipeline." in result.output
 
 
 def test_bad_model_and_rules_arguments_are_clear_errors(tmp_path: Path) -> None:

@@ -73,6 +73,15 @@ def test_golden_accepts_score_noise_within_tolerance_and_nothing_else() -> None:
     ]
 
 
+def test_golden_records_language_routing_and_a_change_of_it_is_a_difference() -> None:
+    routed = json.loads(json.dumps(GOLDEN))
+    routed["cases"]["c-2"] = {"ok": True, "alerts": [], "scores": {}, "unsupported_language": "de"}
+    scored = json.loads(json.dumps(routed))
+    del scored["cases"]["c-2"]["unsupported_language"]
+    scored["cases"]["c-2"]["scores"] = {"hate": 0.05}
+    assert differences(routed, scored) == ["c-2: unsupported_language de -> None", "c-2: label 'hate' added"]
+
+
 def test_golden_file_round_trips_one_line_per_case(tmp_path: Path) -> None:
     path = tmp_path / "golden.json"
     write_golden(GOLDEN, path)
@@ -94,3 +103,8 @@ def test_a_case_becomes_its_context_turns_then_its_own_chunk() -> None:
     assert b.case_seq == 1 and [r.offset for r in b.records] == [100, 101]
     assert {c.broadcast_id for c in chunks} == {"eval-x-1"} and chunks[0].end_ms < chunks[1].start_ms
     assert chunks[1].audience is not None and chunks[1].territories and chunks[1].language == "en"
+    german = case_broadcast(case.model_copy(update={"language": "de"}), 0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert {decode_chunk(r.value, 65536).language for r in german.records} == {"de"}
+    undeclared = case_broadcast(case.model_copy(update={"language": "de"}), 0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                                declare_language=False)
+    assert {decode_chunk(r.value, 65536).language for r in undeclared.records} == {None}

@@ -9,6 +9,7 @@ import pytest
 
 from monitor.eval.functional import CaseResult, Fired
 from monitor.eval.suite import FunctionalCase, SuiteError, load_suite
+from monitor.eval.report import language_section
 from monitor.eval.summary import classifier_level, summarise
 
 HARMFUL = {"id": "t-1", "category": "threat", "case_type": "plain", "polarity": "harmful", "speaker_role": "caller",
@@ -102,3 +103,57 @@ def test_context_pairs_count_as_ordered_when_the_harmful_side_scores_higher() ->
     cases = [FunctionalCase.model_validate(r) for r in rows]
     level = classifier_level(cases, [{"threat": 0.9}, {"threat": 0.2}, {"threat": 0.3}, {"threat": 0.6}], {"threat": 0.5})
     assert level["threat"]["pairs_ordered"] == 0.5
+
+
+GERMAN_THREAT = {**HARMFUL, "id": "de-t-1", "language": "de", "text": "Wir wissen, wo der Bürgermeister wohnt."}
+GERMAN_DEBUNK = {**DEBUNK, "id": "de-t-2", "language": "de", "text": "Niemand hat ihn bedroht."}
+
+
+def test_cases_declare_their_language_and_an_unknown_code_is_a_located_error(tmp_path: Path) -> None:
+    assert FunctionalCase.model_validate(HARMFUL).language == "en"
+    (tmp_path / "languages").mkdir()
+    nested = tmp_path / "languages" / "de.jsonl"
+    nested.write_text(json.dumps(GERMAN_THREAT) + "\n" + json.dumps({**GERMAN_DEBUNK, "language": "xx"}) + "\n",
+                      encoding="utf-8")
+    write(tmp_path, HARMFUL)
+    with pytest.raises(SuiteError) as err:
+        load_suite(tmp_path)
+    assert err.value.problems == [f"{nested}:2: language: Value error, unknown language (ISO 639-1) 'xx'"]
+    nested.write_text(json.dumps(GERMAN_THREAT) + "\n", encoding="utf-8")
+    assert [(c.id, c.language) for c in load_suite(tmp_path)] == [("de-t-1", "de"), ("t-1", "en")]
+
+
+def test_shipped_suite_has_at_least_30_balanced_cases_in_each_of_eight_eu_languages() -> None:
+    cases = load_suite()
+    for language in ("de", "fr", "es", "it", "pl", "nl", "pt", "ro"):
+        mine = [c for c in cases if c.language == language]
+        harmful = sum(c.harmful for c in mine)
+        assert len(mine) >= 30 and 0.4 <= harmful / len(mine) <= 0.6, (language, len(mine), harmful)
+        assert {c.category for c in mine} == {"election", "health", "threat", "hate", "claim"}
+        assert {"counter_speech", "debunk_quote", "negation"} <= {c.case_type for c in mine}
+
+
+def test_each_language_gets_a_row_with_its_unscored_cases_and_the_breakdowns_stay_english() -> None:
+    results = [
+        result(HARMFUL, ("threat-rule", "high")),
+        result(DEBUNK),
+        CaseResult(FunctionalCase.model_validate(GERMAN_THREAT), {}, [], unsupported_language="de"),
+        CaseResult(FunctionalCase.model_validate(GERMAN_DEBUNK), {}, [Fired("de-keyword-rule", "high")],
+                   unsupported_language="de"),
+    ]
+    s = summarise(results)
+    assert s["overall"]["harmful"] == 1 and s["overall"]["recall"] == 1.0 and s["overall"]["fp_rate"] == 0.0
+    assert s["breakdown_language"] == "en" and s["stance_above_info"]["count"] == 0
+    assert list(s["by_language"]) == ["en", "de", "all"]
+    de = s["by_language"]["de"]
+    assert (de["cases"], de["hits"], de["recall"], de["false_alarms"], de["fp_rate"]) == (2, 0, 0.0, 1, 1.0)
+    assert (de["unsupported_language"], de["unsupported_as"]) == (2, ["de"])
+    assert de["stance_above_info"] == {"cases": 1, "count": 1, "ids": ["de-t-2"]}
+    assert s["by_language"]["en"]["unsupported_language"] == 0
+    assert s["by_language"]["all"]["cases"] == 4 and s["by_language"]["all"]["recall"] == 0.5
+    assert {m["id"]: m["unsupported_language"] for m in s["misses"]} == {"de-t-1": "de"}
+    table = language_section([{"name": "m", "functional": s}])
+    assert "| de | 2 (1 harmful) | 0.00 (0/1) | 1.00 (1/1) | 1/1 | 2/2 |" in table
+    assert "| en | 2 (1 harmful) | 1.00 (1/1) | 0.00 (0/1) | 0/1 | 0/2 |" in table
+    misread = summarise([CaseResult(FunctionalCase.model_validate(HARMFUL), {}, [], unsupported_language="de")])
+    assert "| en | 1 (1 harmful) | 0.00 (0/1) | – | 0/0 | 1/1 (as de) |" in language_section([{"name": "m", "functional": misread}])

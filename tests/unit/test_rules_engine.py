@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.alert import make_alert_id
 from monitor.rules_engine.engine import RuleEngine
+from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.metrics import rule_metrics
 from monitor.stages import ModelInfo
 from rules_helpers import engine_for, fired, item, ruleset, write_set
@@ -312,3 +313,38 @@ def test_rule_set_is_inactive_outside_its_effective_period_but_its_tests_run(tmp
     assert fired(RuleEngine(sets), item("rigged", ts="2026-11-26T19:00:00Z"), item("rigged", 1)) == [[], []]
     report = run_rule_tests(sets)
     assert report.passed == 2 and not report.failed
+
+
+MULTILINGUAL = {"betrug": {"en": ["rigged"], "de": ["wahlbetrug", "gefälscht*"]}, "plain": ["stolen"]}
+
+
+def test_a_per_language_list_matches_each_chunk_against_its_own_languages_terms(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, {"when": {"keywords": {"list": "betrug"}}, "languages": ["de", "en"]},
+                        keyword_lists=MULTILINGUAL)
+    detected = item("alles gefälscht, sag ich", 4, broadcast="b5")
+    detected.language = "de"  # identified for its broadcast window, not declared on the chunk
+    assert fired(engine,
+                 item("Das war Wahlbetrug", 0, language="de"),
+                 item("the vote was rigged", 1, broadcast="b2", language="de"),
+                 item("the vote was rigged", 2, broadcast="b3", language="en"),
+                 item("das war Wahlbetrug", 3, broadcast="b4", language="en"),
+                 detected) == [["r-test"], [], ["r-test"], [], ["r-test"]]
+
+
+def test_an_undetermined_chunk_is_matched_in_every_language_and_the_trace_names_the_language(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, {"when": {"keywords": {"list": "betrug"}}}, keyword_lists=MULTILINGUAL)
+    undetermined, german, english = engine.evaluate(
+        [item("wahlbetrug!", 0), item("wahlbetrug!", 1, broadcast="b2", language="de"),
+         item("wahlbetrug!", 2, broadcast="b3", language="en")], None)
+    assert undetermined.firings[0]["matched"] == [
+        {"keywords": "betrug", "scope": "chunk", "terms": ["wahlbetrug"], "matched": True, "language": "any"}]
+    assert german.firings[0]["matched"][0]["language"] == "de" and english.firings == []
+    [entry] = engine.explain(item("gefälschte Stimmen", 3, broadcast="b4", language="de"))
+    assert LEAF_TYPES["keywords"].explain(entry["when"]) == "keywords betrug [chunk, de]  (found: 'gefälscht*')"
+    assert LEAF_TYPES["keywords"].describe(entry["when"]) == "keywords 'betrug' (de) in chunk: gefälscht*"
+
+
+def test_a_plain_list_is_english_so_it_does_not_match_a_chunk_in_another_language(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, {"when": {"keywords": {"list": "plain"}}}, keyword_lists=MULTILINGUAL)
+    assert fired(engine, item("stolen", 0, language="en"), item("stolen", 1, broadcast="b2", language="de"),
+                 item("stolen", 2, broadcast="b3")) == [["r-test"], [], ["r-test"]]

@@ -102,6 +102,20 @@ def test_hash_ignores_formatting_and_comments(tmp_path: Path) -> None:
         ("  rigged: [rigged]", "  rigged: [rigged]\n  rigged: [fraud]", 9, "duplicate key 'rigged'"),
         ("      - text: fine\n", "      - text: fine\n        fields: {audience.listeners: -5}\n", 31,
          "rule 'demo-rigged': tests[1].fields: invalid test chunk: field 'audience.listeners': Input should be greater than or equal to 0"),
+        ("  rigged: [rigged]", "  rigged: {en: [rigged], xx: [gefälscht]}", 8,
+         "keyword_lists.rigged.xx: unknown language (ISO 639-1) 'xx'"),
+        ("  rigged: [rigged]", "  rigged: rigged", 8,
+         "keyword_lists.rigged: a keyword list is a list of terms (English) or a mapping from ISO 639-1 code to a list of terms"),
+        ("  rigged: [rigged]", "  rigged: {en: [rigged], de: []}", 8,
+         "keyword_lists.rigged.de: List should have at least 1 item after validation, not 0"),
+        ("  rigged: [rigged]", "  rigged: {en: [rigged], de: ['?!']}", 8,
+         "keyword_lists.rigged.de[0]: keyword '?!' has no letters or digits"),
+        ("    tos_clause:", "    languages: [de, en]\n    tos_clause:", 25,
+         "rule 'demo-rigged': when.all[0].keywords.list: keyword list 'rigged' has no terms for 'de' "
+         "(the rule declares languages: [de, en]; the list has 'en')"),
+        ("  rigged: [rigged]", "  rigged: {de: [manipuliert]}", 24,
+         "rule 'demo-rigged': when.all[0].keywords.list: keyword list 'rigged' has no terms for 'en' "
+         "(a rule without languages: runs on 'en'; the list has 'de')"),
     ],
 )
 def test_broken_file_reports_file_line_reason(tmp_path: Path, old: str, new: str, line: int, reason: str) -> None:
@@ -188,3 +202,40 @@ def test_version_bump_against_a_git_revision(tmp_path: Path) -> None:
     assert problems_of(repo / "rules", against="HEAD") == [
         f"{path}:11: rule 'demo-rigged': changed since HEAD without a version bump (still 1.0.0)"]
     assert problems_of(repo / "rules", against="no-such-rev")[0].startswith("no-such-rev:1: no-such-rev: not a file")
+
+
+PER_LANGUAGE = GOOD.replace("  rigged: [rigged]", """\
+  rigged:
+    en: [rigged]
+    de: [manipuliert, wahlbetrug]
+  debunk: [false claim]""").replace("    tos_clause:", "    languages: [de, en]\n    tos_clause:")
+
+
+def test_a_per_language_list_serves_a_rule_that_declares_its_languages(tmp_path: Path) -> None:
+    [loaded] = load_or_raise([write(tmp_path, PER_LANGUAGE)])
+    assert loaded.ruleset.keyword_lists["rigged"] == {"en": ["rigged"], "de": ["manipuliert", "wahlbetrug"]}
+    assert loaded.ruleset.keyword_lists["debunk"] == ["false claim"]
+
+
+def test_every_keyword_leaf_of_a_rule_needs_its_languages_exceptions_and_escalations_included(tmp_path: Path) -> None:
+    text = PER_LANGUAGE.replace("    tests:", """\
+    unless:
+      - reason: debunked
+        when: {keywords: {list: debunk}}
+    escalate:
+      - reason: both
+        when: {keywords: {list: rigged}}
+    tests:""")
+    path = write(tmp_path, text)
+    assert problems_of(path) == [
+        f"{path}:33: rule 'demo-rigged': unless[0].when.keywords.list: keyword list 'debunk' has no terms for 'de' "
+        "(the rule declares languages: [de, en]; the list has 'en')"]
+
+
+def test_plain_lists_hash_as_before_so_existing_rules_keep_their_versions(tmp_path: Path) -> None:
+    """The canonical form of a plain list is unchanged by per-language lists: the sha256 of GOOD's rule is fixed."""
+    [loaded] = load_or_raise([write(tmp_path, GOOD)])
+    [again] = load_or_raise([write(tmp_path, GOOD.replace("rigged: [rigged]", "rigged:\n    - rigged"), "b.yaml")])
+    assert loaded.rule_sha256 == again.rule_sha256
+    [keyed] = load_or_raise([write(tmp_path, GOOD.replace("rigged: [rigged]", "rigged: {en: [rigged]}"), "c.yaml")])
+    assert keyed.rule_sha256 != loaded.rule_sha256

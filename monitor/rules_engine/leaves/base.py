@@ -13,8 +13,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from monitor.language import KNOWN_LANGUAGES
 from monitor.rules_engine.view import Node
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -25,6 +26,16 @@ Loc = tuple[str | int, ...]
 COMPARISONS = ("gte", "gt", "lte", "lt")
 
 
+def _known_language(value: str) -> str:
+    if value not in KNOWN_LANGUAGES:
+        raise ValueError(f"unknown language (ISO 639-1) '{value}'")
+    return value
+
+
+# An ISO 639-1 code the language detector knows (a rule's `languages:`, a keyword list's language keys).
+Language = Annotated[str, AfterValidator(_known_language), WithJsonSchema({"type": "string", "enum": sorted(KNOWN_LANGUAGES)})]
+
+
 class Strict(BaseModel):
     """Rule-file models: unknown fields are errors, values are immutable."""
 
@@ -33,11 +44,14 @@ class Strict(BaseModel):
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What the semantic checks of a rule file know: classifier labels, keyword lists, narrative sets."""
+    """What the semantic checks of a rule know: classifier labels, keyword lists (and the languages each has
+    terms for), narrative sets, and the languages the rule declares (empty: none declared)."""
 
     labels: Collection[str]
     keyword_lists: Collection[str]
     narrative_sets: Collection[str] | None = None
+    keyword_languages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rule_languages: tuple[str, ...] = ()
 
 
 @dataclass

@@ -2,18 +2,50 @@
 
 A trailing `*` matches a word prefix; multi-word terms match consecutive words; `scope: context`
 searches the preceding context chunks together with the chunk itself.
+
+A list is either a plain list of terms, which is English (`PLAIN_LIST_LANGUAGE`), or a mapping from
+ISO 639-1 code to that language's terms. A chunk is matched against the terms of its own language (a
+list without that language never matches it); a chunk whose language is undetermined is matched
+against every language's terms. The validator requires each list a rule reads to have terms for every
+language the rule declares (English for a rule without `languages:`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
-from monitor.rules_engine.leaves.base import NAME_PATTERN, CheckContext, CompileContext, LeafType, Loc, Scope, Strict
+from monitor.rules_engine.leaves.base import (
+    NAME_PATTERN, CheckContext, CompileContext, Language, LeafType, Loc, Scope, Strict, Text,
+)
 from monitor.rules_engine.view import ChunkView, words
+
+PLAIN_LIST_LANGUAGE = "en"  # the language of a keyword list written as a plain list of terms
+Terms = Annotated[list[Text], Field(min_length=1)]
+
+
+def _list_form(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "terms"
+    return "by_language" if isinstance(value, dict) else None
+
+
+KeywordList = Annotated[
+    Union[Annotated[Terms, Tag("terms")], Annotated[dict[Language, Terms], Field(min_length=1), Tag("by_language")]],
+    Discriminator(_list_form, custom_error_type="keyword_list",
+                  custom_error_message="a keyword list is a list of terms (English) or a mapping from ISO 639-1 "
+                                       "code to a list of terms"),
+]
+
+
+def terms_by_language(entry: Sequence[str] | Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """A keyword list's terms per language: a plain list is English."""
+    if isinstance(entry, Mapping):
+        return {language: list(terms) for language, terms in entry.items()}
+    return {PLAIN_LIST_LANGUAGE: list(entry)}
 
 
 class KeywordsRef(Strict):
@@ -24,13 +56,13 @@ class KeywordsRef(Strict):
 
 
 class KeywordsCondition(Strict):
-    """Any term of a named keyword list, matched as whole words, case- and accent-insensitive."""
+    """Any term of a named keyword list (in the chunk's language), matched as whole words, case- and accent-insensitive."""
 
     keywords: KeywordsRef
 
 
 class KeywordMatcher:
-    """Whole-word matcher for one keyword list."""
+    """Whole-word matcher for one list of terms."""
 
     def __init__(self, terms: Sequence[str]) -> None:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -58,18 +90,39 @@ class KeywordMatcher:
         return found
 
 
+NO_TERMS = KeywordMatcher(())
+
+
+class ListMatchers:
+    """One keyword list's matchers: one per language, and one over every language's terms (undetermined chunks)."""
+
+    def __init__(self, entry: Sequence[str] | Mapping[str, Sequence[str]]) -> None:
+        by_language = terms_by_language(entry)
+        self.per_language = isinstance(entry, Mapping)
+        self.languages = {language: KeywordMatcher(terms) for language, terms in by_language.items()}
+        self.every = KeywordMatcher([t for terms in by_language.values() for t in terms])
+
+    def for_language(self, language: str | None) -> KeywordMatcher:
+        if language is None:
+            return self.every
+        return self.languages.get(language, NO_TERMS)
+
+
 @dataclass(slots=True)
 class KeywordLeaf:
     name: str
     scope: str
-    matcher: KeywordMatcher
+    matchers: ListMatchers
 
     def test(self, view: ChunkView) -> bool:
-        return bool(self.matcher.find(view.words(self.scope), first_only=True))
+        return bool(self.matchers.for_language(view.language).find(view.words(self.scope), first_only=True))
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
-        terms = self.matcher.find(view.words(self.scope))
-        return {"keywords": self.name, "scope": self.scope, "terms": terms, "matched": bool(terms)}
+        terms = self.matchers.for_language(view.language).find(view.words(self.scope))
+        trace: dict[str, Any] = {"keywords": self.name, "scope": self.scope, "terms": terms, "matched": bool(terms)}
+        if self.matchers.per_language:
+            trace["language"] = view.language or "any"
+        return trace
 
 
 class Keywords(LeafType):
@@ -78,19 +131,37 @@ class Keywords(LeafType):
 
     def check(self, node: dict[str, Any], ctx: CheckContext) -> list[tuple[Loc, str]]:
         ref = node["keywords"]
-        if isinstance(ref, dict) and ref.get("list") not in ctx.keyword_lists:
-            return [(("keywords", "list"), f"undefined keyword list '{ref.get('list')}'")]
-        return []
+        if not isinstance(ref, dict):
+            return []
+        name = ref.get("list")
+        if name not in ctx.keyword_lists:
+            return [(("keywords", "list"), f"undefined keyword list '{name}'")]
+        have = ctx.keyword_languages.get(name, (PLAIN_LIST_LANGUAGE,))
+        needed = ctx.rule_languages or (PLAIN_LIST_LANGUAGE,)
+        missing = [language for language in needed if language not in have]
+        if not missing:
+            return []
+        declared = (f"the rule declares languages: [{', '.join(ctx.rule_languages)}]" if ctx.rule_languages
+                    else f"a rule without languages: runs on '{PLAIN_LIST_LANGUAGE}'")
+        return [(("keywords", "list"), f"keyword list '{name}' has no terms for {', '.join(repr(m) for m in missing)} "
+                                       f"({declared}; the list has {', '.join(repr(h) for h in have)})")]
 
     def compile(self, cond: KeywordsCondition, ctx: CompileContext) -> KeywordLeaf:
         return KeywordLeaf(cond.keywords.list, cond.keywords.scope, ctx.matchers[cond.keywords.list])
 
     def explain(self, trace: dict[str, Any]) -> str:
         found = ", ".join(repr(t) for t in trace["terms"]) or "none"
-        return f"keywords {trace['keywords']} [{trace['scope']}]  (found: {found})"
+        where = trace["scope"] + (f", {trace['language']}" if "language" in trace else "")
+        return f"keywords {trace['keywords']} [{where}]  (found: {found})"
 
     def describe(self, trace: dict[str, Any]) -> str:
-        return f"keywords '{trace['keywords']}' in {trace.get('scope', 'text')}: {', '.join(map(str, trace.get('terms') or []))}"
+        return (f"keywords '{trace['keywords']}'{_language_of(trace)} in {trace.get('scope', 'text')}: "
+                f"{', '.join(map(str, trace.get('terms') or []))}")
 
     def fact(self, trace: dict[str, Any], redact: Callable[[str], str]) -> str:
-        return f"keyword list '{trace['keywords']}' matched {', '.join(repr(t) for t in trace.get('terms', []))}"
+        return f"keyword list '{trace['keywords']}'{_language_of(trace)} matched {', '.join(repr(t) for t in trace.get('terms', []))}"
+
+
+def _language_of(trace: dict[str, Any]) -> str:
+    """' (de)' for a trace of a per-language list, '' for a plain one (its wording is unchanged)."""
+    return f" ({trace['language']})" if "language" in trace else ""
