@@ -15,6 +15,7 @@ from monitor.classify.corpora import CorpusExample
 from monitor.eval import baseline as baseline_mod
 from monitor.eval.functional import run_cases
 from monitor.eval.models import ModelSpec, load_classifier, load_engine
+from monitor.eval.narratives import narrative_report
 from monitor.eval.public import available_sources, public_metrics, score_examples, public_test_rows
 from monitor.eval.suite import FunctionalCase
 from monitor.eval.summary import classifier_level, summarise
@@ -77,6 +78,7 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
         "rule_test_failures": [str(o.problem()) for o in tests.failed],
         "functional": summarise(results),
         "classifier_level": classifier_level(cases, [r.scores for r in results], dict(info.thresholds)),
+        "narratives": narrative_report(results, engine),
     }
     if public:
         log(f"{spec.name}: scoring {len(public)} public test rows")
