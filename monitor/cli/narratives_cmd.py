@@ -37,6 +37,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         ctx.exit(1)
     for s in sets:
         click.echo(f"OK: {s.set.id} {s.set.version} ({len(s.set.narratives)} narratives, sha256 {s.sha256[:12]}) {s.path}")
+        in_eu, states = s.set.documented_in_eu()
+        click.echo(f"  documented in EU member states: {in_eu}" + (f" ({', '.join(f'{t} {k}' for t, k in states.most_common())})" if states else ""))
 
 
 @narratives.command()

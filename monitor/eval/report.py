@@ -96,6 +96,20 @@ def language_section(models: list[dict[str, Any]]) -> list[str]:
     return lines + _table(header, rows) + [""]
 
 
+def narrative_section(report: dict[str, Any]) -> list[str]:
+    rows = [[m["name"], n["rule"], n["mode"], f"{n['set']} ≥ {n['min_score']}",
+             _rate(n["recall"], n["caught"], n["repeats"]), f"{n['wrongly_flagged']}/{n['debunks']}"]
+            for m in report["models"] for n in m.get("narratives", [])]
+    if not rows:
+        return []
+    lines = ["## Known-narrative rules on the suite", "",
+             "Repeats: harmful cases whose chunk matches the rule's narrative set at its min_score; caught: the "
+             "rule fired at or above the case's minimum severity (a shadow rule's firing counts here, though it "
+             "pages no one). Debunks: counter-speech, debunk-quote, negation and reporting cases that match as "
+             "well; flagged: the rule fired above info (target 0). Case ids are in the JSON report (`narratives`).", ""]
+    return lines + _table(["model", "rule", "mode", "set", "repeats caught", "debunks flagged"], rows) + [""]
+
+
 def classifier_section(report: dict[str, Any]) -> list[str]:
     columns = [(m["name"], m["classifier_level"]) for m in report["models"]]
     if "classifier_level" in report.get("baseline", {}):
@@ -166,5 +180,5 @@ def render(report: dict[str, Any]) -> str:
     else:
         baseline = f"Baseline: skipped ({base.get('skipped')})."
     lines = ["# cct-monitor eval", "", f"Models: {models}.", baseline, ""]
-    lines += functional_section(report) + [""] + classifier_section(report) + [""] + public_section(report)
+    lines += functional_section(report) + [""] + narrative_section(report) + classifier_section(report) + [""] + public_section(report)
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from these models (`cct-monitor narratives schema`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -92,6 +93,12 @@ class NarrativeSet(_Strict):
     owner: Text
     updated: dt.date
     narratives: Annotated[list[Narrative], Field(min_length=1)]
+
+    def documented_in_eu(self) -> tuple[int, Counter[str]]:
+        """How many narratives name at least one EU member state in `territories`, and the count per state
+        ('EU' itself is not a state)."""
+        states = [[t for t in n.territories if t in dsa.TERRITORIAL_SCOPE] for n in self.narratives]
+        return sum(bool(s) for s in states), Counter(t for s in states for t in s)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> NarrativeSet:

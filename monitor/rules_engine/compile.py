@@ -110,12 +110,12 @@ class CompiledRule:
     narrative_sets: set[str] = field(default_factory=set)
 
 
-def _leaves(cond: Any) -> list[Any]:
+def leaf_models(cond: Any) -> list[Any]:
     """Every leaf model of a condition tree."""
     if isinstance(cond, (AllCondition, AnyCondition)):
-        return [leaf for kid in (cond.all if isinstance(cond, AllCondition) else cond.any) for leaf in _leaves(kid)]
+        return [leaf for kid in (cond.all if isinstance(cond, AllCondition) else cond.any) for leaf in leaf_models(kid)]
     if isinstance(cond, NotCondition):
-        return _leaves(cond.not_)
+        return leaf_models(cond.not_)
     return [cond]
 
 
@@ -124,7 +124,7 @@ def _read_by(conds: Sequence[Any]) -> tuple[set[str], set[str]]:
     labels: set[str] = set()
     narratives: set[str] = set()
     for cond in conds:
-        for leaf_model in _leaves(cond):
+        for leaf_model in leaf_models(cond):
             leaf = next(t for t in LEAF_TYPES.values() if isinstance(leaf_model, t.model))
             labels |= leaf.labels(leaf_model)
             narratives |= leaf.narrative_sets(leaf_model)

@@ -31,6 +31,7 @@ from monitor.contracts import TranscriptChunk, speech_time_ms
 from monitor.language import rule_applies
 from monitor.narratives.loader import LoadedNarrativeSet, load_sets_or_raise, narrative_dirs
 from monitor.narratives.matcher import NarrativeMatcher
+from monitor.narratives.spans import match_with_clauses
 from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
 from monitor.rules_engine.hashing import combined_sha256
 from monitor.rules_engine.leaves.narrative import factcheck_of
@@ -209,13 +210,14 @@ class RuleEngine:
             self._evaluate_item(item, None, found, quiet=True)
 
     def _narrative_matches(self, items: Sequence[WorkItem]) -> list[dict[str, Any]]:
-        """Each final chunk's matches in the narrative sets rules read: one matcher call per batch."""
+        """Each final chunk's matches in the narrative sets rules read, the chunk and each of its clauses (see
+        `monitor.narratives.spans`): one matcher call per batch."""
         out: list[dict[str, Any]] = [{} for _ in items]
         if not self.narratives.keys:
             return out
         final = [i for i, item in enumerate(items) if item.chunk.is_final]
-        found = self.narratives.match([items[i].chunk.text for i in final],
-                                      ["\n".join(c.text for c in items[i].context) for i in final])
+        found = match_with_clauses(self.narratives, [items[i].chunk.text for i in final],
+                                   ["\n".join(c.text for c in items[i].context) for i in final])
         for i, matches in zip(final, found, strict=True):
             out[i] = matches
         return out

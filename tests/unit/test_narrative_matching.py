@@ -24,6 +24,7 @@ from monitor.channels.render import console_text
 from monitor.channels.webhook import slack_payload
 from monitor.metrics import Metrics
 from monitor.narratives.loader import load_sets
+from monitor.narratives.spans import MAX_SPANS, clause_spans
 from monitor.pipeline import Pipeline
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import load_or_raise, load_rule_sets
@@ -150,7 +151,27 @@ def test_one_matcher_call_per_batch(tmp_path: Path) -> None:
 
     index.encoder = Counting()
     engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
-    assert calls == [6]
+    assert calls == [6 * (1 + len(clause_spans(f"{PENS_SAID} 0")))]  # every chunk and its clauses, in one call
+
+
+def test_clauses_of_a_chunk_are_the_parts_with_enough_words() -> None:
+    assert clause_spans("the audit was run by the same people, amira, come on, the dead are voting down south") == [
+        "the audit was run by the same people", "the dead are voting down south"]
+    assert clause_spans("one clause only without any break in it") == []
+    assert len(clause_spans(", ".join(f"clause number {i} of this chunk" for i in range(10)))) == MAX_SPANS
+
+
+def test_a_claim_said_in_one_clause_of_a_longer_chunk_fires(tmp_path: Path) -> None:
+    rule = {**NARRATIVE_RULE, "when": {"narrative": {"set": "mini", "min_score": 0.45}}}
+    engine = engine_at(tmp_path, rule)
+    said = ("we spent the whole weekend knocking on doors in the old town with the volunteers, the weather was awful, "
+            "and guess what, the dead are still voting in this town")
+    [whole] = engine.narratives.match([said], [""])
+    assert whole["mini"][0].score < 0.45  # the chunk as a whole is diluted by its other clauses
+    [decision] = engine.evaluate([item(said, 1)], None)
+    [alert] = decision.alerts
+    assert alert.model_extra["factcheck"]["narrative_id"] == "dead-voters"
+    assert alert.model_extra["factcheck"]["score"] >= 0.45
 
 
 def test_alert_renderings_and_statement_of_reasons_cite_the_fact_check(tmp_path: Path) -> None:

@@ -59,7 +59,8 @@ def sample_firings(classifier: Classifier) -> dict[int, list[dict]]:
             for f in decision.firings:
                 alert = alerts.get(f["rule_id"])
                 firings.setdefault(decision.item.chunk.seq, []).append(
-                    {**f, "alerted": alert is not None, "actions": alert.actions if alert else None})
+                    {**f, "alerted": alert is not None, "actions": alert.actions if alert else None,
+                     "factcheck": alert.model_extra.get("factcheck") if alert else None})
     return firings
 
 
@@ -91,6 +92,35 @@ def test_threat_to_life_pages_at_critical_severity(sample_firings: dict[int, lis
     threat = [f for s in passage["seqs"] for f in sample_firings.get(s, []) if f["rule_id"] == "threat-to-life"]
     assert threat and all(f["severity"] == "critical" and f["actions"]["page_art18"] for f in threat)
     assert len({f["alert_id"] for f in threat}) == 1, "the second threatening chunk folds into the open alert"
+
+
+def test_planted_known_narratives_alert_with_their_fact_check(sample_firings: dict[int, list[dict]]) -> None:
+    # seq 103 says the dead-voters claim in one clause of a longer turn that also dismisses an audit
+    for seq in (99, 103):
+        [hit] = [f for f in sample_firings.get(seq, []) if f["rule_id"] == "election-known-narrative"]
+        assert hit["alerted"] and hit["factcheck"]["url"].startswith("https://"), (seq, hit)
+
+
+def test_shipped_narratives_share_no_six_word_sequence_with_the_functional_suite() -> None:
+    """The suite stays held out: no narrative wording is a near-copy of a suite utterance or its context."""
+    import re
+
+    import yaml
+
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9']+", text.lower())
+        return {tuple(words[i:i + 6]) for i in range(len(words) - 5)}
+
+    suite: set[tuple[str, ...]] = set()
+    for path in (RULES.parent / "tests" / "functional").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            for text in (case["text"], *(t["text"] for t in case.get("context", []))):
+                suite |= grams(text)
+    shared = {(n["id"], " ".join(g)) for path in (RULES / "narratives").glob("*.yaml")
+              for n in yaml.safe_load(path.read_text(encoding="utf-8"))["narratives"]
+              for text in (n["claim"], *n.get("paraphrases", []), *n.get("examples", [])) for g in grams(text) & suite}
+    assert shared == set()
 
 
 def test_no_moderation_alert_outside_the_planted_passages(sample_firings: dict[int, list[dict]]) -> None:
