@@ -42,7 +42,7 @@ class OnnxEncoder:
 
         self.config = config
         self.export_dir = Path(export_dir)
-        fix = export_command(self.export_dir, config.model)
+        fix = self.rebuild_hint()
         try:
             manifest = read_manifest(self.export_dir)
         except FileNotFoundError:
@@ -57,13 +57,7 @@ class OnnxEncoder:
             if not path.is_file() or file_sha256(path) != what["sha256"]:
                 raise StaleExport(f"{path}: missing or its sha256 differs from {self.export_dir / 'manifest.json'}; "
                                   f"rebuild it with: {fix}")
-        source, source_name = resolve_model(config.model, offline_mode(config.offline))
-        self.sha256 = weights_sha256(source)
-        if manifest["source"]["weights_sha256"] != self.sha256:
-            raise StaleExport(
-                f"{self.export_dir} was exported from encoder weights sha256 {manifest['source']['weights_sha256'][:12]}… "
-                f"({manifest['source']['name']}), but {config.model!r} now has {self.sha256[:12]}…; rebuild it with: {fix}"
-            )
+        self.sha256, source_name = self.verify_source(manifest, fix)
         self.layers = tuple(manifest["layers"])
         self.num_layers = int(manifest["num_layers"])
         self.dim = int(manifest["dim"])
@@ -85,6 +79,21 @@ class OnnxEncoder:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(self.export_dir / entry["file"]), options, providers=["CPUExecutionProvider"])
         self.check_layers()
+
+    def rebuild_hint(self) -> str:
+        """The command that rebuilds this export, for error messages."""
+        return export_command(self.export_dir, self.config.model)
+
+    def verify_source(self, manifest: dict[str, Any], fix: str) -> tuple[str, str]:
+        """(source weights sha256, display name); StaleExport unless the configured encoder's weights are the export's."""
+        source, source_name = resolve_model(self.config.model, offline_mode(self.config.offline))
+        sha = weights_sha256(source)
+        if manifest["source"]["weights_sha256"] != sha:
+            raise StaleExport(
+                f"{self.export_dir} was exported from encoder weights sha256 {manifest['source']['weights_sha256'][:12]}… "
+                f"({manifest['source']['name']}), but {self.config.model!r} now has {sha[:12]}…; rebuild it with: {fix}"
+            )
+        return sha, source_name
 
     def check_layers(self) -> None:
         """Raise StaleExport unless the graph pools the layers `config.layers` names ((0,) all, -1 the last)."""
