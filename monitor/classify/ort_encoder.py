@@ -37,6 +37,9 @@ def export_command(out_dir: Path, model: str) -> str:
 class OnnxEncoder:
     """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
 
+    #: ONNX Runtime's CPU arena keeps the largest batch's buffers; a subclass may trade it for memory.
+    memory_arena = True
+
     def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8") -> None:
         import onnxruntime as ort
 
@@ -73,6 +76,7 @@ class OnnxEncoder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.intra_op_num_threads = config.threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = self.memory_arena
         # like OMP_WAIT_POLICY=PASSIVE for torch: idle workers must not spin on the cores the rest of the
         # monitor (decode, rules, sinks, Kafka I/O, often a broker) needs between two encoder calls
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
