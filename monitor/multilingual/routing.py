@@ -81,7 +81,10 @@ class RoutedClassifier:
         return self._info
 
     def _routed(self, item: WorkItem) -> bool:
-        return item.language in self.multilingual.info.languages and item.language not in self.english.info.languages
+        """Multilingual for the item's resolved language, else its chunk's declared one (inline rule tests
+        declare `fields: {language: de}` and are not routed by the language router)."""
+        language = item.language or item.chunk.language
+        return language in self.multilingual.info.languages and language not in self.english.info.languages
 
     def model_for(self, item: WorkItem) -> ModelInfo:
         """The model that scores (scored) `item`."""

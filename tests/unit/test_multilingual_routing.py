@@ -41,8 +41,8 @@ class Recording:
         return {"name": self.info.name}
 
 
-def _item(text: str, language: str | None) -> WorkItem:
-    chunk = TranscriptChunk.model_validate({"broadcast_id": "b", "seq": 0, "text": text})
+def _item(text: str, language: str | None, declared: str | None = None) -> WorkItem:
+    chunk = TranscriptChunk.model_validate({"broadcast_id": "b", "seq": 0, "text": text, "language": declared})
     return WorkItem(chunk=chunk, record=SourceRecord("t", 0, 0, None, b""), language=language)
 
 
@@ -56,6 +56,13 @@ def test_each_item_is_scored_once_by_its_languages_classifier_in_order() -> None
     assert [routed.model_for(i).name for i in items] == ["multi", "english", "multi", "english", "english"]
     assert routed.info.languages == ("en", "de", "fr"), "the supported set is both models' languages"
     assert routed.score_texts(["no language"]) == [{"election": 0.1}], "plain texts go to the English model"
+
+
+def test_a_declared_language_routes_an_item_the_language_router_has_not_seen() -> None:
+    english, multi = Recording("english", ("en",), 0.1), Recording("multi", ("de",), 0.9)
+    routed = RoutedClassifier(english, multi)
+    assert routed.score([_item("Wahlbetrug", None, declared="de"), _item("fraud", None, declared="en")]) == [
+        {"election": 0.9}, {"election": 0.1}], "inline rule tests declare their language in the chunk"
 
 
 def test_heads_for_different_labels_are_refused() -> None:
