@@ -38,8 +38,9 @@ def build_classifier(settings: Settings) -> Classifier | None:
     if not settings.classifier.enabled:
         return None
     from monitor.classify.stage import classifier_from_settings
+    from monitor.multilingual.routing import with_multilingual
 
-    return classifier_from_settings(settings.classifier)
+    return with_multilingual(classifier_from_settings(settings.classifier), settings.classifier)
 
 
 def build_engine(settings: Settings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine | None:

@@ -22,7 +22,7 @@ from monitor.contracts import InvalidChunk, TranscriptChunk, decode_chunk
 from monitor.language import LanguageRouter
 from monitor.metrics import Metrics
 from monitor.settings import PipelineSettings
-from monitor.stages import Classifier, DeadLetter, Decision, RuleEngine, SourceRecord, WindowedRuleEngine, WorkItem
+from monitor.stages import Classifier, DeadLetter, Decision, ModelInfo, RuleEngine, SourceRecord, WindowedRuleEngine, WorkItem
 from monitor.state import Admission, BroadcastStates
 
 log = logging.getLogger(__name__)
@@ -220,9 +220,9 @@ class Pipeline:
             items = [item for item in items if item.unsupported_language is not None or id(item) in kept]
         t3 = time.perf_counter()
         if engine is not None and items:
-            items, decisions = self._per_item("rules", items, lambda batch: engine.evaluate(batch, model), dead)
+            items, decisions = self._per_item("rules", items, lambda batch: self._evaluate(engine, batch, model), dead)
         else:
-            decisions = [Decision(item, model) for item in items]
+            decisions = [Decision(item, self._model_for(item, model)) for item in items]
         decisions = self._renderable(decisions, dead)
         t4 = time.perf_counter()
         now = self.clock()
@@ -236,6 +236,21 @@ class Pipeline:
         m.stage_seconds.labels("classify").observe(t3 - t2)
         m.stage_seconds.labels("rules").observe(t4 - t3)
         return BatchResult(decisions, dead, skipped)
+
+    def _model_for(self, item: WorkItem, model: ModelInfo | None) -> ModelInfo | None:
+        """The model that scored `item`: a routing classifier's per-language one (`model_for`), else `model`."""
+        model_for = getattr(self.classifier, "model_for", None)
+        return model_for(item) if model_for is not None else model
+
+    def _evaluate(self, engine: RuleEngine, items: list[WorkItem], model: ModelInfo | None) -> list[Decision]:
+        """`engine.evaluate` over consecutive runs of items scored by the same model, in order."""
+        decisions: list[Decision] = []
+        start = 0
+        for end in range(1, len(items) + 1):
+            if end == len(items) or self._model_for(items[end], model) is not self._model_for(items[start], model):
+                decisions += engine.evaluate(items[start:end], self._model_for(items[start], model))
+                start = end
+        return decisions
 
     def _renderable(self, decisions: list[Decision], dead: list[DeadLetter]) -> list[Decision]:
         """Drop (and dead-letter) a decision whose record the sinks could not render as UTF-8 JSON."""

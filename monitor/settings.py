@@ -97,6 +97,14 @@ class ClassifierSettings(_Section):
     max_tokens: int = Field(default=128, ge=16)
     quantize_int8: bool = False
     offline: bool = True
+    # issue 15: non-English EU chunks → the multilingual engine (monitor/multilingual/routing.py)
+    multilingual: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="'auto': route supported non-English EU chunks to the multilingual engine when it is built "
+        "(cct-monitor model export-multilingual) and verifies, else leave them unsupported; 'on': require it; 'off'",
+    )
+    multilingual_onnx_dir: Path | None = Field(default=None, description="default: the bundled models/onnx-multilingual")
+    multilingual_models_dir: Path | None = Field(default=None, description="default: the bundled models/multilingual")
 
 
 class RulesSettings(_Section):

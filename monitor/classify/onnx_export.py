@@ -158,6 +158,45 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
     return count
 
 
+def quantize_embedding_tables(path: Path, min_rows: int) -> int:
+    """Store every Gather table of at least `min_rows` rows (the word embedding) as int8 with one symmetric
+    scale per row, dequantised after the lookup (Gather int8 rows and their scales, Cast, Mul); in place.
+    Each looked-up row is that row alone, so a text's embedding still depends on that text alone. Returns
+    the rows quantised."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    nodes, added, rows = [], [], 0
+    for node in graph.node:
+        table = weights.get(node.input[0]) if node.op_type == "Gather" else None
+        if table is None or len(table.dims) != 2 or table.dims[0] < min_rows:
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(table).astype(np.float32)
+        scale = (np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0).astype(np.float32)
+        p = f"qe{rows}"
+        added += [numpy_helper.from_array(np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8), f"{p}_w"),
+                  numpy_helper.from_array(scale[:, None], f"{p}_s")]
+        nodes += [helper.make_node("Gather", [f"{p}_w", node.input[1]], [f"{p}_q"], name=f"{node.name}_int8"),
+                  helper.make_node("Gather", [f"{p}_s", node.input[1]], [f"{p}_rs"]),
+                  helper.make_node("Cast", [f"{p}_q"], [f"{p}_f"], to=TensorProto.FLOAT),
+                  helper.make_node("Mul", [f"{p}_f", f"{p}_rs"], [node.output[0]])]
+        rows += int(table.dims[0])
+    used = {name for n in nodes for name in n.input}
+    kept = [init for init in graph.initializer if init.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept + added)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return rows
+
+
 def _pooled_module(model: Any, layers: tuple[int, ...], input_names: list[str]) -> Any:
     import torch
 
@@ -179,11 +218,13 @@ def _pooled_module(model: Any, layers: tuple[int, ...], input_names: list[str]) 
 
 def export_encoder(
     model: str, out_dir: Path, layers: tuple[int, ...], offline: bool = True, keep_fp32: bool = False,
-    force: bool = False, fp32_ffn_layers: int = FP32_FFN_LAYERS,
+    force: bool = False, fp32_ffn_layers: int = FP32_FFN_LAYERS, int8_embedding_rows: int = 0,
 ) -> ExportResult:
     """Export `model` (a name `resolve_model` understands) pooled over `layers` (1-based; (0,) = all, (-1,) = last).
 
     The feed-forward down-projection of the first `fp32_ffn_layers` layers stays fp32 (see FP32_FFN_LAYERS).
+    With `int8_embedding_rows` > 0, embedding tables of at least that many rows are stored int8 per row in
+    the int8 graph (`quantize_embedding_tables`; the multilingual encoder's vocabulary is most of its weights).
     Skips the work when `out_dir` already holds a current export (same source weights, layers, files intact).
     """
     source, name = resolve_model(model, offline_mode(offline))
@@ -235,6 +276,7 @@ def export_encoder(
         int8 = Path(tmp) / FILES["int8"]
         fp32_nodes = ffn_down_projections(fp32, int(config["intermediate_size"]), int(config["hidden_size"]))[:fp32_ffn_layers]
         quantized = quantize_per_token(fp32, int8, set(fp32_nodes))
+        embedding_rows = quantize_embedding_tables(int8, int8_embedding_rows) if int8_embedding_rows else 0
         for stale in [*FILES.values(), TOKENIZER, MANIFEST]:
             (out_dir / stale).unlink(missing_ok=True)
         files: dict[str, dict[str, str]] = {}
@@ -246,6 +288,8 @@ def export_encoder(
                                          "per token at run time")
         files["int8"]["int8_matmuls"] = quantized
         files["int8"]["fp32_nodes"] = fp32_nodes
+        if embedding_rows:
+            files["int8"]["int8_embedding_rows"] = embedding_rows
     shutil.copyfile(Path(source) / TOKENIZER, out_dir / TOKENIZER)
     manifest = {
         "format": FORMAT,

