@@ -24,6 +24,7 @@ from monitor.channels.render import console_text
 from monitor.channels.webhook import slack_payload
 from monitor.metrics import Metrics
 from monitor.narratives.loader import load_sets
+from monitor.narratives.matcher import NarrativeMatcher
 from monitor.pipeline import Pipeline
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import load_or_raise, load_rule_sets
@@ -135,22 +136,46 @@ def test_invalid_narrative_file_is_reported_with_file_and_line(tmp_path: Path) -
     assert problem.line == factcheck_lines[1]
 
 
-def test_one_matcher_call_per_batch(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
-    index = engine.narratives.indexes["mini"]
+def test_one_matcher_call_per_batch_for_all_sets(tmp_path: Path) -> None:
+    health = {**NARRATIVE_RULE, "id": "known-health-narrative", "when": {"narrative": {"set": "health", "min_score": 0.5}},
+              "tests": [{"text": "a little bleach in water keeps the virus away", "expect": "alert"},
+                        {"text": "the weather tomorrow is sunny with light winds", "expect": "no_alert"}]}
+    rules = write_rules(tmp_path)
+    write_set(rules, ruleset(health, keyword_lists=KEYWORDS, set_id="health-rules"), name="health-rules.yaml")
+    write_set(rules / "narratives", {**narrative_set(BLEACH), "id": "health"}, name="health.yaml")
+    engine = RuleEngine(load_or_raise([rules]))
+    assert set(engine.narratives.indexes) == {"mini", "health"}
+    matcher = engine.narratives
     calls: list[int] = []
-    real = index.encoder.encode
+    real = matcher.encoder
 
     class Counting:
-        dim, variant = index.encoder.dim, index.encoder.variant
+        dim, variant = real.dim, real.variant
 
         def encode(self, texts, batch_size=64):  # noqa: ANN001, ANN201
             calls.append(len(texts))
-            return real(texts, batch_size)
+            return real.encode(texts, batch_size)
 
-    index.encoder = Counting()
-    engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
+    matcher.encoder = Counting()
+    decisions = engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
     assert calls == [6]
+    assert all(d.alerts and d.alerts[0].factcheck["url"] == PENS_URL for d in decisions)
+
+
+def test_context_scope_reads_the_preceding_chunks_without_encoding_them_again(tmp_path: Path) -> None:
+    """`scope: context` matches the utterance together with the chunks before it; those chunks were embedded when
+    they were decided, so the batch that reads them as context encodes only its own chunk."""
+    engine = engine_at(tmp_path)
+    matcher = NarrativeMatcher(list(engine.narratives.sets.values()), {"mini", "mini@context"})
+    before = [PENS_SAID, "that is what they told everyone at the market this morning"]
+    follow_up = "so remember what i said and do not trust them on sunday"
+    matcher.match(before, [[], [before[0]]])
+    encoded = matcher.encoder.encoded
+    [found] = matcher.match([follow_up], [before])
+    assert matcher.encoder.encoded == encoded + 1
+    alone = next(m.score for m in found["mini"] if m.id == "pens-vanishing-ink")
+    with_context = next(m.score for m in found["mini@context"] if m.id == "pens-vanishing-ink")
+    assert found["mini@context"][0].id == "pens-vanishing-ink" and with_context > alone + 0.05
 
 
 def test_alert_renderings_and_statement_of_reasons_cite_the_fact_check(tmp_path: Path) -> None:
