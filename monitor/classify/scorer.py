@@ -42,19 +42,25 @@ def _token_windows(encoder: Encoder, text: str, size: int) -> list[str]:
     return windows
 
 
-def split_long(encoder: Encoder, text: str) -> list[str]:
+def token_counts(encoder: Encoder, texts: Sequence[str]) -> list[int]:
+    """Word pieces of each text without special tokens, in one tokenizer call."""
+    return [len(ids) for ids in encoder.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]]
+
+
+def split_long(encoder: Encoder, text: str, n_tokens: int | None = None) -> list[str]:
     """`text` itself when it fits `max_tokens`; otherwise windows the size of a typical chunk.
 
     Each sentence starts a window that takes following sentences while it stays within WINDOW_TOKENS
     word pieces; a sentence longer than that (or unpunctuated ASR text) is cut into overlapping token
     windows. Every statement is thus scored with little unrelated text around it to dilute it.
+    `n_tokens`: the text's word pieces (`token_counts`) when the caller has counted them.
     """
     limit = encoder.config.max_tokens - 2
     size = min(WINDOW_TOKENS, limit)
-    if len(encoder.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]) <= limit:
+    if (n_tokens if n_tokens is not None else token_counts(encoder, [text])[0]) <= limit:
         return [text]
     sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
-    lengths = [len(ids) for ids in encoder.tokenizer(sentences, add_special_tokens=False, truncation=False)["input_ids"]]
+    lengths = token_counts(encoder, sentences)
     windows: list[str] = []
     for i, (sentence, n) in enumerate(zip(sentences, lengths)):
         if n > size:
@@ -184,8 +190,9 @@ class Scorer:
             return results
         segments: list[str] = []
         owner: list[int] = []
-        for i in live:
-            for seg in split_long(self.encoder, texts[i].strip()):
+        stripped = [texts[i].strip() for i in live]
+        for i, text, n_tokens in zip(live, stripped, token_counts(self.encoder, stripped), strict=True):
+            for seg in split_long(self.encoder, text, n_tokens):
                 segments.append(seg)
                 owner.append(i)
         ctx_lists: list[list[str]] = []
