@@ -192,13 +192,13 @@ class NarrativeIndex:
         if not queries:
             return []
         fused, dense, lexical = self.scores(queries, contexts, vectors)
-        return [self._top(fused[i], dense[i], lexical[i], top_k) for i in range(len(queries))]
-
-    def _top(self, fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray, top_k: int) -> list[Match]:
         k = min(top_k, len(self.docs))
-        idx = np.argpartition(-fused, k - 1)[:k]
-        idx = idx[np.lexsort((idx, -fused[idx]))]
-        return [Match(self.docs[i].id, float(fused[i]), float(dense[i]), float(lexical[i])) for i in idx]
+        part = np.argpartition(-fused, k - 1, axis=1)[:, :k]
+        # best first, ties by document order, for every query at once
+        idx = np.take_along_axis(part, np.lexsort((part, -np.take_along_axis(fused, part, axis=1)), axis=-1), axis=1)
+        ids = [d.id for d in self.docs]
+        rows = zip(idx.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (fused, dense, lexical)), strict=True)
+        return [[Match(ids[i], f, d, x) for i, f, d, x in zip(*row, strict=True)] for row in rows]
 
 
 def embed(texts: Sequence[str], encoder: TextEncoder, cache_path: Path | None) -> np.ndarray:
