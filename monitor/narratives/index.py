@@ -1,9 +1,9 @@
 """Match what is said against known claims: dense similarity (the project's encoder) fused with BM25.
 
 - Dense: every wording of a document (claim, paraphrases, examples, title) is embedded once with the
-  encoder the monitor runs (the last layer's pooled embedding, `monitor.classify.last_layer`); vectors are cached on disk keyed by the encoder's variant (its weights'
-  sha256, precision and truncation) and the text's sha256, so a reload or a second process re-embeds
-  nothing. A document's dense score is the best cosine over its wordings. Search is exact (one matrix
+  encoder the monitor runs (the last layer's pooled embedding, `monitor.classify.last_layer`); vectors
+  are cached on disk keyed by the encoder's variant (its weights' sha256, engine, precision and
+  truncation) and the text's sha256, so a reload or a second process re-embeds nothing. A document's dense score is the best cosine over its wordings. Search is exact (one matrix
   product), which stays fast to ~100k wordings.
 - Lexical: BM25 (`bm25s`, Snowball-stemmed, English stop words removed) over all wordings of a
   document together; its score is squashed into [0, 1) as s / (s + k).
