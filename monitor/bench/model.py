@@ -84,14 +84,14 @@ def score_all_sorted(classifier: TransformerClassifier, items: Sequence[WorkItem
     """Seconds to score `items` at once: each distinct text encoded once, globally length-sorted batches."""
     scorer = classifier.scorer
     kept, scorer.max_batch_size = scorer.max_batch_size, batch_size
-    kept_cache, scorer._cache_size = scorer._cache_size, max(scorer._cache_size, 4 * len(items))
+    kept_cache, scorer.cache.size = scorer.cache.size, max(scorer.cache.size, 4 * len(items))
     scorer.clear_cache()
     try:
         t0 = time.perf_counter()
         classifier.score(list(items))
         return time.perf_counter() - t0
     finally:
-        scorer.max_batch_size, scorer._cache_size = kept, kept_cache
+        scorer.max_batch_size, scorer.cache.size = kept, kept_cache
         scorer.clear_cache()
 
 

@@ -128,7 +128,44 @@ def parse_layers(value: str | Sequence[int]) -> tuple[int, ...]:
     return layers
 
 
-class Encoder:
+class PooledEncoder:
+    """What both engines share: `encode` over their `encode_batch`, and the last layer's block of an embedding.
+
+    An embedding is the concatenation, for each layer in `layers`, of that layer's mean-pooled and
+    L2-normalised hidden states, scaled by 1/sqrt(#layers).
+    """
+
+    dim: int
+    layers: tuple[int, ...]
+    num_layers: int
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Embed many texts: sorted by length so each batch pads little, results in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self.encode_batch([texts[i] for i in idx])
+        return out
+
+    def last_layer(self, embeddings: np.ndarray) -> np.ndarray:
+        """The last transformer layer's pooled, L2-normalised embedding cut from full embeddings (rows).
+
+        Raises ValueError when the encoder does not pool the last layer."""
+        if self.num_layers not in self.layers:
+            raise ValueError(f"the encoder pools layers {list(self.layers)}, not the last one ({self.num_layers})")
+        width = self.dim // len(self.layers)
+        start = self.layers.index(self.num_layers) * width
+        block = np.asarray(embeddings[:, start : start + width], dtype=np.float32)
+        return block / np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+
+
+class Encoder(PooledEncoder):
     """Turns texts into L2-normalised mean-pooled embeddings (float32 numpy, one row per text).
 
     With `layers` other than the last only, each chosen layer's hidden states are mean-pooled and
@@ -164,7 +201,7 @@ class Encoder:
             self.name = f"{self.name}+int8"
         self.model = model.to(self.device)
         self.model_dir = source
-        n_layers = int(model.config.num_hidden_layers)
+        n_layers = self.num_layers = int(model.config.num_hidden_layers)
         self.layers = tuple(range(1, n_layers + 1)) if config.layers == (0,) else tuple(
             n_layers if layer == -1 else layer for layer in config.layers)
         if any(not 1 <= layer <= n_layers for layer in self.layers):
@@ -207,13 +244,3 @@ class Encoder:
             ) / len(states) ** 0.5
         return pooled.float().cpu().numpy()
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Embed many texts: sorted by length so each batch pads little, results in input order."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self.encode_batch([texts[i] for i in idx])
-        return out

@@ -89,7 +89,7 @@ class Head:
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Uncalibrated decision values (logits) for feature rows `x`."""
-        h = x.astype(np.float32)
+        h = np.asarray(x, dtype=np.float32)
         for i, (w, b) in enumerate(self.layers):
             h = h @ w + b
             if i < len(self.layers) - 1:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.classify.encoder import EncoderConfig, offline_mode, resolve_model, weights_sha256
+from monitor.classify.encoder import EncoderConfig, PooledEncoder, offline_mode, resolve_model, weights_sha256
 from monitor.classify.fast_tokenizer import FastTokenizer
 from monitor.classify.onnx_export import FILES, file_sha256, read_manifest
 
@@ -34,7 +34,7 @@ def export_command(out_dir: Path, model: str) -> str:
     return f"cct-monitor model export --model {model} --output {out_dir}"
 
 
-class OnnxEncoder:
+class OnnxEncoder(PooledEncoder):
     """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
 
     #: ONNX Runtime's CPU arena keeps the largest batch's buffers; a subclass may trade it for memory.
@@ -115,9 +115,10 @@ class OnnxEncoder:
 
     @property
     def variant(self) -> str:
-        """A key naming encoder + engine/precision + truncation, for embedding caches."""
+        """A key naming encoder + engine/precision/graph + truncation, for embedding caches (a re-export with
+        other quantisation settings gets other keys)."""
         layers = "-".join(map(str, self.layers))
-        return f"{self.sha256[:16]}-onnx-{self._precision}-{self.config.max_tokens}-L{layers}"
+        return f"{self.sha256[:16]}-onnx-{self._precision}-{self.onnx_sha256[:12]}-{self.config.max_tokens}-L{layers}"
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """Word-piece counts (with special tokens, before truncation)."""
@@ -128,14 +129,3 @@ class OnnxEncoder:
         enc = self.tokenizer(list(texts), truncation=True, max_length=self.config.max_tokens, padding=True, return_tensors="np")
         feeds: dict[str, Any] = {name: enc[name] for name in self._inputs}
         return np.asarray(self.session.run([self._output], feeds)[0], dtype=np.float32)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Embed many texts: sorted by length so each batch pads little, results in input order."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self.encode_batch([texts[i] for i in idx])
-        return out

@@ -84,7 +84,7 @@ def score_parity(ref: TransformerClassifier, cand: TransformerClassifier, texts:
 def rule_test_parity(ref: TransformerClassifier, cand: TransformerClassifier, sets: Sequence[LoadedRuleSet],
                      context_chunks: int, margin: float) -> tuple[int, list[str], list[dict[str, Any]]]:
     """(tests run, outcome differences, tests with a label score within `margin` of its threshold)."""
-    ra, rb = run_rule_tests(sets, ref.score, context_chunks), run_rule_tests(sets, cand.score, context_chunks)
+    ra, rb = (run_rule_tests(sets, c.score, context_chunks, encoder=c.text_encoder()) for c in (ref, cand))
     diffs = [f"{x.file}:{x.line}: {x.name}: reference fired={x.fired}, candidate fired={y.fired}"
              for x, y in zip(ra.outcomes, rb.outcomes, strict=True) if x.fired != y.fired]
     near = []
@@ -115,7 +115,7 @@ def sample_alerts(classifier: TransformerClassifier, rules: Sequence[Path], batc
     path = sample_broadcast_path()
     lines = path.read_bytes().splitlines()
     records = [SourceRecord(str(path), 0, i + 1, None, line) for i, line in enumerate(lines) if line.strip()]
-    pipeline = Pipeline(PipelineSettings(), Metrics(), classifier, build_engine(rules))
+    pipeline = Pipeline(PipelineSettings(), Metrics(), classifier, build_engine(rules, encoder=classifier.text_encoder()))
     out = set()
     for start in range(0, len(records), batch):
         for decision in pipeline.process(records[start : start + batch]).decisions:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from monitor.classify.encoder import Encoder
+from monitor.classify.encoder import Encoder, PooledEncoder
 from monitor.classify.heads import Head, context_features, mean_context
 from monitor.classify.multitask import MultiTaskHead
 
@@ -42,19 +42,25 @@ def _token_windows(encoder: Encoder, text: str, size: int) -> list[str]:
     return windows
 
 
-def split_long(encoder: Encoder, text: str) -> list[str]:
+def token_counts(encoder: Encoder, texts: Sequence[str]) -> list[int]:
+    """Word pieces of each text without special tokens, in one tokenizer call."""
+    return [len(ids) for ids in encoder.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]]
+
+
+def split_long(encoder: Encoder, text: str, n_tokens: int | None = None) -> list[str]:
     """`text` itself when it fits `max_tokens`; otherwise windows the size of a typical chunk.
 
     Each sentence starts a window that takes following sentences while it stays within WINDOW_TOKENS
     word pieces; a sentence longer than that (or unpunctuated ASR text) is cut into overlapping token
     windows. Every statement is thus scored with little unrelated text around it to dilute it.
+    `n_tokens`: the text's word pieces (`token_counts`) when the caller has counted them.
     """
     limit = encoder.config.max_tokens - 2
     size = min(WINDOW_TOKENS, limit)
-    if len(encoder.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]) <= limit:
+    if (n_tokens if n_tokens is not None else token_counts(encoder, [text])[0]) <= limit:
         return [text]
     sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
-    lengths = [len(ids) for ids in encoder.tokenizer(sentences, add_special_tokens=False, truncation=False)["input_ids"]]
+    lengths = token_counts(encoder, sentences)
     windows: list[str] = []
     for i, (sentence, n) in enumerate(zip(sentences, lengths)):
         if n > size:
@@ -66,6 +72,37 @@ def split_long(encoder: Encoder, text: str) -> list[str]:
             j += 1
         windows.append(" ".join(sentences[i:j]))
     return list(dict.fromkeys(windows))
+
+
+class EmbeddingLru:
+    """The embeddings of recently seen texts by one encoder, least recently used dropped beyond `size`."""
+
+    def __init__(self, encoder: PooledEncoder, size: int = 8192, batch_size: int = 64) -> None:
+        self.encoder = encoder
+        self.size = size
+        self.batch_size = batch_size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        """The cached embedding of `text`, or None; encodes nothing."""
+        return self._vectors.get(text)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of `texts` in order: cached ones reused, the rest encoded length-sorted in bounded batches."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vec in zip(missing, self.encoder.encode(missing, batch_size=self.batch_size)):
+                self._vectors[text] = vec
+        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._vectors[text]
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        return out
+
+    def clear(self) -> None:
+        self._vectors.clear()
 
 
 class HeadSet:
@@ -125,29 +162,25 @@ class Scorer:
         self.encoder = encoder
         self.heads = self.predictor.heads if isinstance(self.predictor, HeadSet) else []
         self.labels = self.predictor.names
-        self.max_batch_size = max_batch_size
         self.context_n = self.predictor.context_n
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self.cache = EmbeddingLru(encoder, cache_size, max_batch_size)
+
+    @property
+    def max_batch_size(self) -> int:
+        """Texts per encoder batch."""
+        return self.cache.batch_size
+
+    @max_batch_size.setter
+    def max_batch_size(self, value: int) -> None:
+        self.cache.batch_size = value
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of `texts` (cached ones reused, the rest encoded length-sorted in bounded batches)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vecs = self.encoder.encode(missing, batch_size=self.max_batch_size)
-            for text, vec in zip(missing, vecs):
-                self._cache[text] = vec
-        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            out[i] = self._cache[text]
-            self._cache.move_to_end(text)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return out
+        return self.cache.embed(texts)
 
     def clear_cache(self) -> None:
         """Forget cached embeddings (benchmarks measure cold encoding)."""
-        self._cache.clear()
+        self.cache.clear()
 
     def score(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
         """One {name: probability} per text, in order. `contexts[i]` are the previous texts, oldest first."""
@@ -157,8 +190,9 @@ class Scorer:
             return results
         segments: list[str] = []
         owner: list[int] = []
-        for i in live:
-            for seg in split_long(self.encoder, texts[i].strip()):
+        stripped = [texts[i].strip() for i in live]
+        for i, text, n_tokens in zip(live, stripped, token_counts(self.encoder, stripped), strict=True):
+            for seg in split_long(self.encoder, text, n_tokens):
                 segments.append(seg)
                 owner.append(i)
         ctx_lists: list[list[str]] = []

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Info
 from monitor.classify.encoder import EncoderConfig
 from monitor.classify.heads import Head, file_sha256, load_heads
 from monitor.classify.labels import DEFAULT_LABELS
+from monitor.classify.last_layer import LastLayerEncoder
 from monitor.classify.multitask import FORMAT, load_multitask, read_manifest
 from monitor.classify.scorer import Scorer
 from monitor.settings import ClassifierSettings
@@ -97,6 +98,7 @@ class TransformerClassifier:
         self.scorer = scorer
         self._info = info
         self.heads_dir = heads_dir
+        self._text_encoder: LastLayerEncoder | None = None
 
     @property
     def info(self) -> ModelInfo:
@@ -111,6 +113,16 @@ class TransformerClassifier:
     def score_texts(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
         """Score plain texts (the `classify` command and the benchmark use this)."""
         return self.scorer.score(texts, contexts)
+
+    def text_encoder(self) -> LastLayerEncoder | None:
+        """The narrative index's encoder over this classifier's forward and embedding cache (None when the
+        encoder does not pool the last layer, so the matcher loads its own)."""
+        enc = self.scorer.encoder
+        if enc.num_layers not in enc.layers:
+            return None
+        if self._text_encoder is None:
+            self._text_encoder = LastLayerEncoder(enc, self.scorer.cache)
+        return self._text_encoder
 
     def metrics_info(self) -> dict[str, str]:
         """Model identity as string labels for a Prometheus Info metric (e.g. `cct_model`)."""

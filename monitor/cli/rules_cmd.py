@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from monitor.cli.options import setting_option, settings_from_context
-from monitor.rules_engine.testing import Scorer
 
 PATHS_HELP = "Rule files or directories [default: the configured rules.paths, i.e. rules/]."
 
@@ -82,12 +81,14 @@ def test_cmd(ctx: click.Context, paths: tuple[Path, ...], junit: Path | None, ve
         click.echo(str(problem))
     if result.problems:
         ctx.exit(1)
-    scorer: Scorer | None = None
+    from monitor.narratives.matcher import encoder_for
     from monitor.rules_engine.engine import RuleEngine
 
+    classifier = None
     if settings.classifier.enabled and RuleEngine(result.sets, every_rule=True).uses_labels:
-        scorer = _load_classifier(ctx).score
-    report = run_rule_tests(result.sets, scorer, settings.pipeline.context_chunks)
+        classifier = _load_classifier(ctx)
+    report = run_rule_tests(result.sets, classifier.score if classifier is not None else None,
+                            settings.pipeline.context_chunks, encoder=encoder_for(classifier))
     for outcome in report.outcomes:
         if outcome.skipped:
             if verbose:

@@ -68,4 +68,5 @@ def load_engine(spec: ModelSpec, classifier: TransformerClassifier) -> tuple[Rul
     eval measures the candidate as it is."""
     labels = tuple(dict.fromkeys((*classifier.info.labels, *DEFAULT_LABELS)))
     sets = load_or_raise(resolve_rule_paths(spec.rules), labels)
-    return RuleEngine(sets), run_rule_tests(sets, classifier.score)
+    encoder = classifier.text_encoder()
+    return RuleEngine(sets, encoder=encoder), run_rule_tests(sets, classifier.score, encoder=encoder)

@@ -1,8 +1,10 @@
 """The narrative sets in force for a rule engine, with their indexes, and the one-call-per-batch matching.
 
 Indexes are built when the engine is built (at start and on every hot reload); the encoder is the
-classifier's when the monitor runs one, else the default encoder, loaded once per process. A set whose
-index cannot be built fails the load, so a reload keeps the engine in force.
+classifier's (`text_encoder()`: the last layer cut from the classifier's own forward, so chunks the
+classifier has just embedded are not encoded again) when the monitor runs one, else the default encoder
+(the CPU engine), loaded once per process. A batch is embedded once for all the sets rules read. A set
+whose index cannot be built fails the load, so a reload keeps the engine in force.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from monitor.narratives.index import Document, Match, NarrativeIndex, TextEncoder, default_encoder
+from monitor.narratives.index import Document, Match, NarrativeIndex, TextEncoder, default_encoder, encode_queries
 from monitor.narratives.loader import LoadedNarrativeSet
 
 CONTEXT = "@context"
@@ -29,6 +32,18 @@ def shared_default_encoder() -> TextEncoder:
     return default_encoder()
 
 
+@runtime_checkable
+class SharesEncoder(Protocol):
+    """A classifier that lends its encoder (and embedding cache) to the narrative matcher."""
+
+    def text_encoder(self) -> TextEncoder | None: ...
+
+
+def encoder_for(classifier: object | None) -> TextEncoder | None:
+    """The classifier's text encoder for the matcher, when it lends one (else None: the default is used)."""
+    return classifier.text_encoder() if isinstance(classifier, SharesEncoder) else None
+
+
 def embedding_cache_path() -> Path:
     from monitor.classify.embcache import default_cache_path
 
@@ -44,26 +59,29 @@ class NarrativeMatcher:
         self.used = {key.removesuffix(CONTEXT) for key in used} & set(self.sets)
         self.keys = {key for key in used if key.removesuffix(CONTEXT) in self.used}
         self.indexes: dict[str, NarrativeIndex] = {}
+        self.encoder: TextEncoder | None = None
         if self.used:
-            enc = encoder or shared_default_encoder()
+            self.encoder = encoder or shared_default_encoder()
             cache = cache_path if cache_path is not None else embedding_cache_path()
             for set_id in sorted(self.used):
-                self.indexes[set_id] = NarrativeIndex(narrative_documents(self.sets[set_id]), enc, cache)
+                self.indexes[set_id] = NarrativeIndex(narrative_documents(self.sets[set_id]), self.encoder, cache)
 
     @property
     def stamp(self) -> list[dict[str, str]]:
         """id, version and sha256 of every set a rule uses."""
         return [self.sets[s].stamp for s in sorted(self.used)]
 
-    def match(self, texts: Sequence[str], contexts: Sequence[str]) -> list[dict[str, list[Match]]]:
+    def match(self, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> list[dict[str, list[Match]]]:
         """Per text: ranked matches under each key rules read (`set`: the utterance alone; `set@context`: the
-        utterance with its preceding context)."""
+        utterance with its preceding context, `contexts[i]` the texts before `texts[i]`, oldest first)."""
         out: list[dict[str, list[Match]]] = [{} for _ in texts]
-        if not texts:
+        if not texts or self.encoder is None:
             return out
+        with_context = any(key != key.removesuffix(CONTEXT) for key in self.keys)
+        vectors = encode_queries(self.encoder, texts, contexts if with_context else None)
         for key in sorted(self.keys):
             set_id = key.removesuffix(CONTEXT)
-            found = self.indexes[set_id].search(texts, DEFAULT_TOP_K, None if key == set_id else contexts)
+            found = self.indexes[set_id].search(texts, DEFAULT_TOP_K, None if key == set_id else contexts, vectors)
             for slot, matches in zip(out, found, strict=True):
                 slot[key] = matches
         return out

@@ -22,7 +22,7 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?]+\s*|\s+-+\s+")
 
 
 class Matcher(Protocol):
-    def match(self, texts: Sequence[str], contexts: Sequence[str]) -> list[dict[str, list[Match]]]: ...
+    def match(self, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> list[dict[str, list[Match]]]: ...
 
 
 def clause_spans(text: str) -> list[str]:
@@ -47,10 +47,10 @@ def merge_best(groups: Sequence[dict[str, list[Match]]]) -> dict[str, list[Match
     return out
 
 
-def match_with_clauses(matcher: Matcher, texts: Sequence[str], contexts: Sequence[str]) -> list[dict[str, list[Match]]]:
+def match_with_clauses(matcher: Matcher, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> list[dict[str, list[Match]]]:
     """`matcher.match` over every text and its clauses in one call; per text, the merged best matches."""
     queries: list[str] = []
-    ctx: list[str] = []
+    ctx: list[Sequence[str]] = []
     owner: list[int] = []
     for i, (text, context) in enumerate(zip(texts, contexts, strict=True)):
         for q in (text, *clause_spans(text)):

@@ -30,6 +30,7 @@ from monitor.alert import SEVERITIES, Alert, AlertDSA, AlertModel, AlertRule, ma
 from monitor.contracts import TranscriptChunk, speech_time_ms
 from monitor.language import rule_applies
 from monitor.narratives.loader import LoadedNarrativeSet, load_sets_or_raise, narrative_dirs
+from monitor.narratives.index import TextEncoder
 from monitor.narratives.matcher import NarrativeMatcher
 from monitor.narratives.spans import match_with_clauses
 from monitor.rules_engine.compile import CompiledRule, compile_rule_sets, label_thresholds, matched_leaves, narrative_keys
@@ -105,7 +106,8 @@ class RuleEngine:
     eviction, revocation and rebuild cover chunk windows and rule windows alike; see also `adopt_state`.
 
     Deprecated rules are loaded and validated but not evaluated, and a rule set is only evaluated within its
-    effective period; `every_rule` lifts both (inline tests run every rule, whatever the date).
+    effective period; `every_rule` lifts both (inline tests run every rule, whatever the date). `encoder` is
+    what the narrative matcher embeds chunks with: the classifier's (`encoder_for`), else the default one.
     """
 
     def __init__(
@@ -116,12 +118,13 @@ class RuleEngine:
         clock: Callable[[], float] = time.time,
         every_rule: bool = False,
         narratives: Sequence[LoadedNarrativeSet] | None = None,
+        encoder: TextEncoder | None = None,
     ) -> None:
         self.sets = list(sets)
         used = narrative_keys(self.sets)
         if narratives is None:
             narratives = load_sets_or_raise(narrative_dirs([s.path for s in self.sets])) if used else []
-        self.narratives = NarrativeMatcher(narratives, used)
+        self.narratives = NarrativeMatcher(narratives, used, encoder)
         self.rules = [r for r in compile_rule_sets(self.sets, self.narratives.sets)
                       if every_rule or r.rule.status != "deprecated"]
         self.metrics = metrics
@@ -217,7 +220,7 @@ class RuleEngine:
             return out
         final = [i for i, item in enumerate(items) if item.chunk.is_final]
         found = match_with_clauses(self.narratives, [items[i].chunk.text for i in final],
-                                   ["\n".join(c.text for c in items[i].context) for i in final])
+                                   [[c.text for c in items[i].context] for i in final])
         for i, matches in zip(final, found, strict=True):
             out[i] = matches
         return out

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.metrics import Metrics
+from monitor.narratives.index import TextEncoder
+from monitor.narratives.matcher import encoder_for
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import RuleLoadError, load_or_raise
 from monitor.rules_engine.metrics import RuleMetrics, rule_metrics
@@ -35,18 +37,19 @@ def resolve_rule_paths(paths: Sequence[Path | str]) -> list[Path]:
 
 def build_engine(
     paths: Sequence[Path | str], metrics: RuleMetrics | None = None, scorer: Scorer | None = None,
-    labels: Sequence[str] = KNOWN_LABELS,
+    labels: Sequence[str] = KNOWN_LABELS, encoder: TextEncoder | None = None,
 ) -> RuleEngine:
     """Load and validate the rule files, run their inline tests, compile them.
 
-    Tests of rules that read classifier scores run only when a `scorer` is given. Raises RuleLoadError
-    (with every `file:line: reason`) when a file does not validate or a test fails.
+    Tests of rules that read classifier scores run only when a `scorer` is given; `encoder` is the narrative
+    matcher's (see `RuleEngine`). Raises RuleLoadError (with every `file:line: reason`) when a file does not
+    validate or a test fails.
     """
     sets = load_or_raise(resolve_rule_paths(paths), labels)
-    report = run_rule_tests(sets, scorer)
+    report = run_rule_tests(sets, scorer, encoder=encoder)
     if report.failed:
         raise RuleLoadError([o.problem() for o in report.failed])
-    engine = RuleEngine(sets, metrics)
+    engine = RuleEngine(sets, metrics, encoder=encoder)
     note = " (rules reading classifier scores are tested when a classifier is present)" if report.skipped else ""
     log.info("rule tests: %s%s", report.summary(), note)
     return engine
@@ -55,10 +58,12 @@ def build_engine(
 def build_engine_with(
     paths: Sequence[Path | str], metrics: RuleMetrics | None, classifier: Classifier | None
 ) -> RuleEngine:
-    """`build_engine` whose label rules are tested with `classifier` (and its labels) when there is one."""
+    """`build_engine` whose label rules are tested with `classifier` (and its labels) when there is one, and
+    whose narrative matcher reuses the classifier's embeddings."""
     if classifier is None:
         return build_engine(paths, metrics)
-    return build_engine(paths, metrics, scorer=classifier.score, labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))))
+    return build_engine(paths, metrics, scorer=classifier.score, labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))),
+                        encoder=encoder_for(classifier))
 
 
 def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.contracts import chunk_from_obj
+from monitor.narratives.index import TextEncoder
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import LoadedRuleSet, Problem, rule_test_chunk
 from monitor.rules_engine.model import RuleTest
@@ -108,10 +109,12 @@ def rule_test_items(test: RuleTest, context_chunks: int = 2) -> list[WorkItem]:
     return items
 
 
-def run_rule_tests(sets: Sequence[LoadedRuleSet], scorer: Scorer | None = None, context_chunks: int = 2) -> RuleTestReport:
-    """Run every inline test of every rule (deprecated rules and sets outside their effective period included)."""
+def run_rule_tests(sets: Sequence[LoadedRuleSet], scorer: Scorer | None = None, context_chunks: int = 2,
+                   encoder: TextEncoder | None = None) -> RuleTestReport:
+    """Run every inline test of every rule (deprecated rules and sets outside their effective period included);
+    `encoder` as for `RuleEngine`."""
     report = RuleTestReport()
-    engine = RuleEngine(sets, every_rule=True)
+    engine = RuleEngine(sets, every_rule=True, encoder=encoder)
     by_id = {cr.rule.id: cr for cr in engine.rules}
     cases: list[tuple[LoadedRuleSet, int, int, list[WorkItem]]] = []
     for loaded in sets:

@@ -14,6 +14,8 @@ _WORD = re.compile(r"\w+")
 
 def strip_accents(text: str) -> str:
     """The text with combining marks removed (é → e), case kept."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

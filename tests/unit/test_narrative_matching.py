@@ -24,6 +24,7 @@ from monitor.channels.render import console_text
 from monitor.channels.webhook import slack_payload
 from monitor.metrics import Metrics
 from monitor.narratives.loader import load_sets
+from monitor.narratives.matcher import NarrativeMatcher
 from monitor.narratives.spans import MAX_SPANS, clause_spans
 from monitor.pipeline import Pipeline
 from monitor.rules_engine.engine import RuleEngine
@@ -136,22 +137,30 @@ def test_invalid_narrative_file_is_reported_with_file_and_line(tmp_path: Path) -
     assert problem.line == factcheck_lines[1]
 
 
-def test_one_matcher_call_per_batch(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
-    index = engine.narratives.indexes["mini"]
+def test_one_matcher_call_per_batch_for_all_sets(tmp_path: Path) -> None:
+    health = {**NARRATIVE_RULE, "id": "known-health-narrative", "when": {"narrative": {"set": "health", "min_score": 0.5}},
+              "tests": [{"text": "a little bleach in water keeps the virus away", "expect": "alert"},
+                        {"text": "the weather tomorrow is sunny with light winds", "expect": "no_alert"}]}
+    rules = write_rules(tmp_path)
+    write_set(rules, ruleset(health, keyword_lists=KEYWORDS, set_id="health-rules"), name="health-rules.yaml")
+    write_set(rules / "narratives", {**narrative_set(BLEACH), "id": "health"}, name="health.yaml")
+    engine = RuleEngine(load_or_raise([rules]))
+    assert set(engine.narratives.indexes) == {"mini", "health"}
+    matcher = engine.narratives
     calls: list[int] = []
-    real = index.encoder.encode
+    real = matcher.encoder
 
     class Counting:
-        dim, variant = index.encoder.dim, index.encoder.variant
+        dim, variant = real.dim, real.variant
 
         def encode(self, texts, batch_size=64):  # noqa: ANN001, ANN201
             calls.append(len(texts))
-            return real(texts, batch_size)
+            return real.encode(texts, batch_size)
 
-    index.encoder = Counting()
-    engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
+    matcher.encoder = Counting()
+    decisions = engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
     assert calls == [6 * (1 + len(clause_spans(f"{PENS_SAID} 0")))]  # every chunk and its clauses, in one call
+    assert all(d.alerts and d.alerts[0].factcheck["url"] == PENS_URL for d in decisions)
 
 
 def test_clauses_of_a_chunk_are_the_parts_with_enough_words() -> None:
@@ -166,12 +175,28 @@ def test_a_claim_said_in_one_clause_of_a_longer_chunk_fires(tmp_path: Path) -> N
     engine = engine_at(tmp_path, rule)
     said = ("we spent the whole weekend knocking on doors in the old town with the volunteers, the weather was awful, "
             "and guess what, the dead are still voting in this town")
-    [whole] = engine.narratives.match([said], [""])
+    [whole] = engine.narratives.match([said], [[]])
     assert whole["mini"][0].score < 0.45  # the chunk as a whole is diluted by its other clauses
     [decision] = engine.evaluate([item(said, 1)], None)
     [alert] = decision.alerts
     assert alert.model_extra["factcheck"]["narrative_id"] == "dead-voters"
     assert alert.model_extra["factcheck"]["score"] >= 0.45
+
+
+def test_context_scope_reads_the_preceding_chunks_without_encoding_them_again(tmp_path: Path) -> None:
+    """`scope: context` matches the utterance together with the chunks before it; those chunks were embedded when
+    they were decided, so the batch that reads them as context encodes only its own chunk."""
+    engine = engine_at(tmp_path)
+    matcher = NarrativeMatcher(list(engine.narratives.sets.values()), {"mini", "mini@context"})
+    before = [PENS_SAID, "that is what they told everyone at the market this morning"]
+    follow_up = "so remember what i said and do not trust them on sunday"
+    matcher.match(before, [[], [before[0]]])
+    encoded = matcher.encoder.encoded
+    [found] = matcher.match([follow_up], [before])
+    assert matcher.encoder.encoded == encoded + 1
+    alone = next(m.score for m in found["mini"] if m.id == "pens-vanishing-ink")
+    with_context = next(m.score for m in found["mini@context"] if m.id == "pens-vanishing-ink")
+    assert found["mini@context"][0].id == "pens-vanishing-ink" and with_context > alone + 0.05
 
 
 def test_alert_renderings_and_statement_of_reasons_cite_the_fact_check(tmp_path: Path) -> None:

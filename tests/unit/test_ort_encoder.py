@@ -4,6 +4,7 @@ refuses a stale or damaged export, keeps torch out of the monitor process, and d
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from monitor.classify.bench import realistic_chunks
 from monitor.classify.encoder import Encoder, EncoderConfig
+from monitor.classify.last_layer import LastLayerEncoder
 from monitor.classify.onnx_export import MANIFEST, export_encoder
 from monitor.classify.ort_encoder import OnnxEncoder, StaleExport
 from monitor.classify.stage import choose_engine, classifier_from_settings
@@ -128,20 +130,53 @@ def test_auto_engine_picks_onnx_on_cpu_only_when_exported(export_dir: Path, tmp_
         choose_engine(ClassifierSettings(onnx_dir=export_dir, engine="onnx", device="cuda"))
 
 
-def test_the_monitor_classifier_on_onnx_does_not_import_torch(export_dir: Path) -> None:
+def test_the_monitor_on_onnx_does_not_import_torch_and_encodes_each_chunk_once(export_dir: Path, tmp_path: Path) -> None:
+    """Classifier and shipped rules (whose narrative rules match known claims) as the monitor builds them: torch
+    and transformers stay out of the process, and the narrative matcher encodes no chunk the classifier has
+    already embedded."""
     code = (
         "import sys\n"
-        "from monitor.settings import Settings\n"
+        "from prometheus_client import CollectorRegistry\n"
         "from monitor.app import build_classifier\n"
-        f"clf = build_classifier(Settings(classifier={{'engine': 'onnx', 'onnx_dir': {str(export_dir)!r}, 'threads': 1}}))\n"
-        "print(clf.info.name, clf.score_texts(['the polls close at noon'])[0]['election'] >= 0)\n"
+        "from monitor.metrics import Metrics\n"
+        "from monitor.rules_engine.stage import engine_from_settings\n"
+        "from monitor.rules_engine.testing import rule_test_items\n"
+        "from monitor.settings import Settings\n"
+        f"settings = Settings(classifier={{'engine': 'onnx', 'onnx_dir': {str(export_dir)!r}, 'threads': 1}})\n"
+        "clf = build_classifier(settings)\n"
+        "engine = engine_from_settings(settings.rules, Metrics(CollectorRegistry()), clf)\n"
+        "view = engine.narratives.encoder\n"
+        "items = [it for rs in engine.sets for r in rs.ruleset.rules for t in r.tests for it in rule_test_items(t)][:64]\n"
+        "before = view.encoded\n"
+        "for item, scores in zip(items, clf.score(items)):\n"
+        "    item.scores = scores\n"
+        "engine.evaluate(items, clf.info)\n"
+        "print(clf.info.name, sorted(engine.narratives.indexes), view is clf.text_encoder(), view.encoded - before)\n"
         "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
-    name, torch_loaded = out.stdout.split("\n")[:2]
-    # with the multilingual engine built, the monitor's classifier routes to it too: still no torch
-    assert name.startswith("all-MiniLM-L6-v2+onnx-int8+heads") and name.endswith(" True"), out.stdout + out.stderr
+    env = {**os.environ, "CCT_EMBED_CACHE": str(tmp_path / "cache.sqlite")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT, check=True,
+                         env=env)
+    described, torch_loaded = out.stdout.split("\n")[:2]
+    # with the multilingual engine built, the classifier's name also names it (it routes by language): still no torch
+    assert described.startswith("all-MiniLM-L6-v2+onnx-int8+heads"), out.stdout + out.stderr
+    assert described.endswith(" ['elections', 'health'] True 0"), out.stdout + out.stderr
     assert torch_loaded == "False False", out.stdout + out.stderr
+
+
+def test_last_layer_block_is_the_sentence_embedding(onnx_encoder: OnnxEncoder, torch_encoder: Encoder) -> None:
+    """The narrative index reads the last layer's block of the classifier's embedding: cut from torch's all-layer
+    embedding it is torch's last-layer sentence embedding, and the CPU engine's block stays close to it."""
+    texts = realistic_chunks(24, seed=11)
+    last = Encoder(EncoderConfig(threads=2)).encode(texts)
+    from_all = torch_encoder.last_layer(torch_encoder.encode(texts))
+    np.testing.assert_allclose(from_all, last, atol=1e-5)
+    view = LastLayerEncoder(onnx_encoder)
+    cos = np.sum(view.encode(texts) * last, axis=1)
+    assert view.dim == 384 and cos.min() > 0.98
+    assert view.variant.endswith(">L6") and onnx_encoder.onnx_sha256[:12] in view.variant
+    with pytest.raises(ValueError, match="not the last one"):
+        LastLayerEncoder(Encoder(EncoderConfig(layers=(1, 2), threads=1)))
 
 
 def test_onnx_engine_decides_like_torch_fp32_on_rule_tests_and_sample(export_dir: Path) -> None:

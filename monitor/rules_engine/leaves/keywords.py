@@ -66,12 +66,12 @@ class KeywordMatcher:
 
     def __init__(self, terms: Sequence[str]) -> None:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        self.prefixes: list[tuple[str, str]] = []
+        self.prefixes: dict[str, list[tuple[str, str]]] = {}  # by the prefix's first character
         for term in terms:
             prefix = term.endswith("*")
             toks = tuple(words(term.rstrip("*")))
             if prefix and len(toks) == 1:
-                self.prefixes.append((toks[0], term))
+                self.prefixes.setdefault(toks[0][0], []).append((toks[0], term))
             elif toks:
                 self.phrases.setdefault(toks[0], []).append((toks, term))
 
@@ -82,7 +82,7 @@ class KeywordMatcher:
             for phrase, term in self.phrases.get(tok, ()):
                 if tuple(toks[i:i + len(phrase)]) == phrase and term not in found:
                     found.append(term)
-            for prefix, term in self.prefixes:
+            for prefix, term in self.prefixes.get(tok[:1], ()):
                 if tok.startswith(prefix) and term not in found:
                     found.append(term)
             if first_only and found:
