@@ -13,6 +13,7 @@ from monitor.rules_engine.loader import load_or_raise
 from monitor.rules_engine.stage import resolve_rule_paths
 from monitor.rules_engine.testing import RuleTestReport, run_rule_tests
 from monitor.settings import ClassifierSettings
+from monitor.stages import Classifier
 
 CURRENT = "current"
 DEFAULT_RULES = Path("rules")
@@ -56,10 +57,13 @@ def model_specs(models: dict[str, Path], rules: dict[str, Path], default_rules: 
     return specs
 
 
-def load_classifier(spec: ModelSpec, base: ClassifierSettings) -> TransformerClassifier:
+def load_classifier(spec: ModelSpec, base: ClassifierSettings) -> Classifier:
     """The monitor's classifier for `spec.models_dir` (whatever format its manifest names), built the one
     way the monitor builds it."""
-    return classifier_from_settings(base.model_copy(update={"models_dir": spec.models_dir, "heads_dir": None}))
+    from monitor.multilingual.routing import with_multilingual
+
+    settings = base.model_copy(update={"models_dir": spec.models_dir, "heads_dir": None})
+    return with_multilingual(classifier_from_settings(settings), settings)
 
 
 def load_engine(spec: ModelSpec, classifier: TransformerClassifier) -> tuple[RuleEngine, RuleTestReport]:

@@ -18,6 +18,7 @@ from monitor.classify.heads import load_heads
 from monitor.classify.labels import DEFAULT_LABELS
 from monitor.classify.scorer import Scorer
 from monitor.classify.stage import TransformerClassifier, model_sha256
+from monitor.narratives.index import TextEncoder
 from monitor.settings import ClassifierSettings
 from monitor.stages import Classifier, ModelInfo, WorkItem
 
@@ -106,6 +107,10 @@ class RoutedClassifier:
     def score_texts(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
         """Plain texts carry no language: the English classifier scores them."""
         return self.english.score_texts(texts, contexts)
+
+    def text_encoder(self) -> TextEncoder | None:
+        """The narrative sets are English: the matcher reads the English classifier's forward."""
+        return self.english.text_encoder()
 
     def metrics_info(self) -> dict[str, str]:
         return {**self.english.metrics_info(), "multilingual": self.multilingual.info.name,
