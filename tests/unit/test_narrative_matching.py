@@ -25,7 +25,7 @@ from monitor.channels.webhook import slack_payload
 from monitor.metrics import Metrics
 from monitor.narratives.loader import load_sets
 from monitor.narratives.matcher import NarrativeMatcher
-from monitor.narratives.spans import MAX_SPANS, clause_spans
+from monitor.narratives.spans import CLAUSE_FLOOR, MAX_SPANS, clause_spans
 from monitor.pipeline import Pipeline
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import load_or_raise, load_rule_sets
@@ -159,8 +159,13 @@ def test_one_matcher_call_per_batch_for_all_sets(tmp_path: Path) -> None:
 
     matcher.encoder = Counting()
     decisions = engine.evaluate([item(f"{PENS_SAID} {i}", i, broadcast=f"b{i}") for i in range(6)], None)
-    assert calls == [6 * (1 + len(clause_spans(f"{PENS_SAID} 0")))]  # every chunk and its clauses, in one call
+    clauses = len(clause_spans(f"{PENS_SAID} 0"))
+    assert calls == [6] + ([6 * clauses] if clauses else [])  # whole chunks in one call, their clauses in one more
     assert all(d.alerts and d.alerts[0].factcheck["url"] == PENS_URL for d in decisions)
+    calls.clear()
+    unrelated = "the weather was awful this weekend, we stayed in and watched the football, then we cooked pasta"
+    engine.evaluate([item(unrelated, 1, broadcast="w")], None)
+    assert calls == [1]  # far from every narrative: its clauses are not matched (no extra encoder forward)
 
 
 def test_clauses_of_a_chunk_are_the_parts_with_enough_words() -> None:
@@ -176,7 +181,7 @@ def test_a_claim_said_in_one_clause_of_a_longer_chunk_fires(tmp_path: Path) -> N
     said = ("we spent the whole weekend knocking on doors in the old town with the volunteers, the weather was awful, "
             "and guess what, the dead are still voting in this town")
     [whole] = engine.narratives.match([said], [[]])
-    assert whole["mini"][0].score < 0.45  # the chunk as a whole is diluted by its other clauses
+    assert CLAUSE_FLOOR <= whole["mini"][0].score < 0.45  # a near miss: the whole chunk is diluted by its other clauses
     [decision] = engine.evaluate([item(said, 1)], None)
     [alert] = decision.alerts
     assert alert.model_extra["factcheck"]["narrative_id"] == "dead-voters"
