@@ -11,20 +11,22 @@ Usage: python scripts/map_rule_cuts.py OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from monitor.classify import corpora
-from monitor.classify.data import load_all, parse_spec
+from monitor.classify.data import SourceSpec, load_all, parse_spec
 from monitor.classify.encoder import Encoder, EncoderConfig, parse_layers
 from monitor.classify.heads import load_head
 from monitor.classify.train import Embedder, split_groups
 
 
-def _specs(command: str) -> list:
+def _specs(command: str) -> list[SourceSpec]:
     argv = shlex.split(command)
     data = corpora.default_root()
     return [parse_spec(argv[i + 1].replace("../shared/datasets", str(data)), {}) for i, a in enumerate(argv) if a == "--data"]
@@ -32,7 +34,8 @@ def _specs(command: str) -> list:
 
 def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
     encoder = Encoder(EncoderConfig(layers=parse_layers("all")))
-    embedder = Embedder(encoder, corpora_cache())
+    cache = Path(os.environ.get("CCT_EMBED_CACHE", Path(tempfile.gettempdir()) / "cct-embed-cache.sqlite"))
+    embedder = Embedder(encoder, cache)
     print("| label | old cut | old: calib negatives flagged | new cut | new: calib negatives flagged | calib positives flagged old → new |")
     print("|---|---|---|---|---|---|")
     for label, cuts in wanted.items():
@@ -45,18 +48,12 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
         x, _ = embedder.features(calib, 0)
         p_old, p_new = old.proba(x), new.proba(x)
         neg, pos = project & (y == 0), project & (y == 1)
+        grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
         for cut in cuts:
             share = float((p_old[neg] >= cut).mean())
-            grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
             new_cut = next(float(g) for g in grid if (p_new[neg] >= g).mean() <= share)
             print(f"| {label} | {cut} | {share:.3f} | {new_cut} | {(p_new[neg] >= new_cut).mean():.3f} | "
                   f"{(p_old[pos] >= cut).mean():.3f} → {(p_new[pos] >= new_cut).mean():.3f} |")
-
-
-def corpora_cache() -> Path:
-    import os
-    import tempfile
-    return Path(os.environ.get("CCT_EMBED_CACHE", Path(tempfile.gettempdir()) / "cct-embed-cache.sqlite"))
 
 
 if __name__ == "__main__":
