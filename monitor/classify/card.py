@@ -15,6 +15,7 @@ LICENCES = {
     "constraint": "CONSTRAINT 2021 COVID-19 fake news, MIT (diptamath/covid_fake_news)",
     "fullfact": "Full Fact health-misinfo-shared, MIT (FullFact/health-misinfo-shared)",
     "synthetic": "written by the cct-tracking project (monitor/data/synthetic), same licence as the project (Apache-2.0)",
+    "spoken": "written by the cct-tracking project (monitor/data/spoken), CC0-1.0",
 }
 
 

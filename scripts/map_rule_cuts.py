@@ -1,0 +1,61 @@
+"""Carry the rules' score cuts from an old head to a retrained one, on the calibration split only.
+
+For each label and each cut C a rule applies to the old head's score, the new cut is the lowest value on a
+0.01 grid at which the new head flags no larger a share of the project-written calibration negatives
+(synthetic and spoken hard negatives and benign talk, the register the rules guard) than the old head
+flags at C. The functional suite is not read. Both heads are scored on the calibration split of the new
+head's own training mix (its recorded command), so the figures are reproducible.
+Usage: python scripts/map_rule_cuts.py OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2,... [...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from monitor.classify import corpora
+from monitor.classify.data import SourceSpec, load_all, parse_spec
+from monitor.classify.encoder import Encoder, EncoderConfig, parse_layers
+from monitor.classify.heads import load_head
+from monitor.classify.train import Embedder, split_groups
+
+
+def _specs(command: str) -> list[SourceSpec]:
+    argv = shlex.split(command)
+    data = corpora.default_root()
+    return [parse_spec(argv[i + 1].replace("../shared/datasets", str(data)), {}) for i, a in enumerate(argv) if a == "--data"]
+
+
+def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
+    encoder = Encoder(EncoderConfig(layers=parse_layers("all")))
+    cache = Path(os.environ.get("CCT_EMBED_CACHE", Path(tempfile.gettempdir()) / "cct-embed-cache.sqlite"))
+    embedder = Embedder(encoder, cache)
+    print("| label | old cut | old: calib negatives flagged | new cut | new: calib negatives flagged | calib positives flagged old → new |")
+    print("|---|---|---|---|---|---|")
+    for label, cuts in wanted.items():
+        old, new = load_head(old_dir / "heads" / f"{label}.json"), load_head(new_dir / "heads" / f"{label}.json")
+        meta = json.loads((new_dir / "heads" / f"{label}.json").read_text())
+        examples = load_all(_specs(meta["command"]), meta["seed"])
+        calib = [e for e, s in zip(examples, split_groups(examples, meta["seed"])) if s == "calib"]
+        project = np.array([e.source.startswith(("spoken", "synthetic")) for e in calib])
+        y = np.array([e.label for e in calib])
+        x, _ = embedder.features(calib, 0)
+        p_old, p_new = old.proba(x), new.proba(x)
+        neg, pos = project & (y == 0), project & (y == 1)
+        grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
+        for cut in cuts:
+            share = float((p_old[neg] >= cut).mean())
+            new_cut = next(float(g) for g in grid if (p_new[neg] >= g).mean() <= share)
+            print(f"| {label} | {cut} | {share:.3f} | {new_cut} | {(p_new[neg] >= new_cut).mean():.3f} | "
+                  f"{(p_old[pos] >= cut).mean():.3f} → {(p_new[pos] >= new_cut).mean():.3f} |")
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main(Path(args[0]), Path(args[1]), {a.split("=")[0]: [float(v) for v in a.split("=")[1].split(",")] for a in args[2:]})
