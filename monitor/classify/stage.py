@@ -142,7 +142,8 @@ class TransformerClassifier:
 
 def export_model_info(classifier: Classifier, registry: CollectorRegistry) -> Info:
     """Register `cct_model_info` on `registry` with the classifier's identity (name, sha256, labels...)."""
-    data = classifier.metrics_info() if isinstance(classifier, TransformerClassifier) else {
+    describe = getattr(classifier, "metrics_info", None)  # the English classifier, or the language router
+    data = describe() if callable(describe) else {
         "name": classifier.info.name, "sha256": classifier.info.sha256, "labels": ",".join(classifier.info.labels)}
     info = Info("cct_model", "The classifier in use: encoder, heads and their sha256", registry=registry)
     info.info(data)

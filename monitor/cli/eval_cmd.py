@@ -43,6 +43,8 @@ def _log(message: str) -> None:
 @setting_option("--device", setting="classifier.device", help="cpu, cuda, cuda:N or auto.")
 @setting_option("--threads", setting="classifier.threads", type=int, help="Torch CPU threads.")
 @setting_option("--int8/--no-int8", setting="classifier.quantize_int8", help="int8 dynamic quantisation of the encoder.")
+@setting_option("--multilingual", setting="classifier.multilingual", type=click.Choice(["auto", "on", "off"]),
+                help="Route non-English cases to the multilingual engine (auto: when it is built and verifies).")
 @click.pass_context
 def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], suite: Path | None, data: Path | None,
           public: bool, baseline: bool, max_per_source: int, baseline_train_per_source: int, out: Path,

@@ -35,15 +35,15 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
-def wait_until(condition: Callable[[], T], timeout_s: float, what: str, interval_s: float = 0.1) -> T:
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout_s`."""
+def wait_until(condition: Callable[[], T], timeout_s: float, what: str | Callable[[], str], interval_s: float = 0.1) -> T:
+    """Poll `condition` until it returns something truthy; fail with `what` (or what it returns) after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what() if callable(what) else what}")
         time.sleep(interval_s)
 
 

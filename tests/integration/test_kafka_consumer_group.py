@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,8 @@ def test_sigkill_mid_stream_loses_nothing_and_redeliveries_are_identifiable(
         written = decisions_path.stat().st_size
         wait_until(lambda: decisions_path.stat().st_size > written, 60, "the next batch", interval_s=0.0005)
         first.kill()
-        split = decisions_path.stat().st_size
+        # the end of the last whole line: a line the kill tore is dropped by the restart, which writes from there
+        split = decisions_path.read_bytes().rfind(b"\n") + 1
         committed_at_kill = committed_offsets(kafka_bootstrap, group, topic)
 
         second = start_monitor(tmp_path, kafka_bootstrap, topic, group, "second", decisions_path, CRASH_BATCHES)
@@ -71,6 +74,7 @@ def test_sigkill_mid_stream_loses_nothing_and_redeliveries_are_identifiable(
     before, after = read_decisions(decisions_path, end=split), read_decisions(decisions_path, start=split)
     assert {d["chunk_id"] for d in everything} == expected
     assert len(everything) == len(before) + len(after)  # the restart never appends onto a line torn by the kill
+    assert all(isinstance(json.loads(line), dict) for line in decisions_path.read_bytes().splitlines())  # no torn line left
     assert len(before) < len(chunks), "the first monitor was not killed mid-stream"
     # Within one process nothing is decided twice.
     assert max(Counter(d["chunk_id"] for d in before).values()) == 1

@@ -23,8 +23,8 @@ from monitor.settings import KafkaSettings
 from monitor.sources.kafka import KafkaSource
 from tests.conftest import TlsListeners
 from tests.integration.kafka_harness import (
-    BackgroundProducer, Producer, committed_to_end, create_topic, encode, end_offsets, start_monitor, transcript,
-    wait_until,
+    BackgroundProducer, Producer, committed_offsets, committed_to_end, create_topic, encode, end_offsets, start_monitor,
+    transcript, wait_until,
 )
 
 
@@ -96,7 +96,9 @@ def test_right_password_consumes_over_sasl(
     monitor = start_monitor(tmp_path, bootstrap, topic, group, settings={"kafka": {**sasl, "sasl_password": password}})
     try:
         monitor.wait_decisions(20, timeout_s=120)
-        wait_until(lambda: committed_to_end(kafka_bootstrap, group, topic), 180, "commits over SASL")
+        wait_until(lambda: committed_to_end(kafka_bootstrap, group, topic), 180,
+                   lambda: f"commits over SASL (committed {committed_offsets(kafka_bootstrap, group, topic)}, end "
+                   f"{end_offsets(kafka_bootstrap, topic)}; monitor log tail:\n{monitor.log()[-4000:]})")
         assert end_offsets(kafka_bootstrap, f"{topic}.dlq") == {0: 1}, "the dead-letter producer authenticates too"
         rc, _ = monitor.terminate()
         assert rc == 0

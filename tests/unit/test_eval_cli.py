@@ -26,7 +26,7 @@ def test_eval_runs_the_suite_through_the_rules_and_skips_absent_public_data(tmp_
     out = tmp_path / "eval.json"
     suite, ids = small_suite(tmp_path)
     result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--data", str(tmp_path / "none"),
-                                      "--out", str(out), "--threads", "2"])
+                                      "--out", str(out), "--threads", "2", "--multilingual", "off"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert "no public data sets at" in report["public_data"]["skipped"]
@@ -54,7 +54,7 @@ def test_detect_language_leaves_the_language_to_the_pipeline_which_identifies_th
     out = tmp_path / "eval.json"
     suite, _ = small_suite(tmp_path)
     result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--no-public", "--no-baseline", "--detect-language",
-                                      "--out", str(out), "--threads", "2"])
+                                      "--out", str(out), "--threads", "2", "--multilingual", "off"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert report["suite"]["language"] == "identified by the pipeline"
