@@ -147,14 +147,7 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
             helper.make_node("Reshape", [f"{p}_y", f"{p}_shape"], [node.output[0]]),
         ]
         count += 1
-    used = {name for n in nodes for name in n.input}
-    kept = [init for init in graph.initializer if init.name in used]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept + added)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(dst))
+    _save_rewritten(model, nodes, added, dst)
     return count
 
 
@@ -186,6 +179,15 @@ def quantize_embedding_tables(path: Path, min_rows: int) -> int:
                   helper.make_node("Cast", [f"{p}_q"], [f"{p}_f"], to=TensorProto.FLOAT),
                   helper.make_node("Mul", [f"{p}_f", f"{p}_rs"], [node.output[0]])]
         rows += int(table.dims[0])
+    _save_rewritten(model, nodes, added, path)
+    return rows
+
+
+def _save_rewritten(model: Any, nodes: list[Any], added: list[Any], dst: Path) -> None:
+    """Replace the graph's nodes with `nodes`, keep the initializers they still read plus `added`, check, save."""
+    import onnx
+
+    graph = model.graph
     used = {name for n in nodes for name in n.input}
     kept = [init for init in graph.initializer if init.name in used]
     del graph.node[:]
@@ -193,8 +195,7 @@ def quantize_embedding_tables(path: Path, min_rows: int) -> int:
     del graph.initializer[:]
     graph.initializer.extend(kept + added)
     onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return rows
+    onnx.save(model, str(dst))
 
 
 def _pooled_module(model: Any, layers: tuple[int, ...], input_names: list[str]) -> Any:

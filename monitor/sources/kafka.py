@@ -82,6 +82,10 @@ class KafkaSource:
         if stats is not None:
             stats.fetcher = self._offsets
         self._paused = False
+        #: Offsets of decided records whose commit failed for a retriable reason (e.g. a rebalance in
+        #: progress): committed at the next poll for the partitions this member still owns, so a quiet topic
+        #: does not leave them uncommitted until the next record arrives.
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         consumer_conf = dict(
             group_id=settings.group_id,
             enable_auto_commit=False,
@@ -153,6 +157,8 @@ class KafkaSource:
             time.sleep(min(1.0, timeout_s))
             return []
         self._link.update(bool(polled) or self._connected())
+        if self._uncommitted:
+            self._retry_uncommitted()
         if self._paused and polled:
             self._rewind(polled)
             return []
@@ -200,27 +206,43 @@ class KafkaSource:
         log.info("rewound %d partition(s) that delivered records while consumption was paused", len(polled))
 
     def commit(self, records: Sequence[SourceRecord]) -> None:
-        """Commit the offset after the highest record of each partition in the batch."""
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        """Commit the offset after the highest record of each partition in the batch (with any offsets whose
+        commit failed before)."""
+        owned = self.consumer.assignment()
+        offsets = {tp: meta for tp, meta in self._uncommitted.items() if tp in owned}
         for r in records:
             tp = TopicPartition(r.topic, r.partition)
             if tp not in offsets or offsets[tp].offset <= r.offset:
                 offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
+        self._uncommitted = {}
         if offsets:
-            try:
-                self.consumer.commit(offsets)
-            except CommitFailedError as exc:
-                log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
-                            "committed offset, so these records may be decided again", exc)
-                return
-            except KafkaError as exc:
-                kind = classify(exc)
-                if kind is not None:
-                    raise KafkaAccessError(kind, "consumer commit", f"{type(exc).__name__}: {exc}") from exc
-                log.warning("commit failed (%s); a later commit covers these records, or they are redelivered", exc)
-                return
-            if self.stats is not None:
-                self.stats.committed({(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()})
+            self._commit(offsets)
+
+    def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        try:
+            self.consumer.commit(offsets)
+        except CommitFailedError as exc:
+            log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
+                        "committed offset, so these records may be decided again", exc)
+            return
+        except KafkaError as exc:
+            kind = classify(exc)
+            if kind is not None:
+                raise KafkaAccessError(kind, "consumer commit", f"{type(exc).__name__}: {exc}") from exc
+            log.warning("commit failed (%s); retried at the next poll", exc)
+            self._uncommitted = offsets
+            return
+        if self.stats is not None:
+            self.stats.committed({(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()})
+
+    def _retry_uncommitted(self) -> None:
+        """Commit the offsets a failed commit left, for the partitions this member still owns (a revoked
+        partition's new owner resumes from its last committed offset)."""
+        owned = self.consumer.assignment()
+        pending = {tp: meta for tp, meta in self._uncommitted.items() if tp in owned}
+        self._uncommitted = {}
+        if pending:
+            self._commit(pending)
 
     @property
     def producer(self) -> KafkaProducer:
