@@ -287,6 +287,15 @@ def _english_conan(cn_id: str) -> bool:
     return cn_id.startswith("EN") or cn_id.endswith("T1")
 
 
+def _hate_and_counter(src: Source, hs: str, cn: str, group: str, hs_seen: set[str]) -> Iterator[CorpusExample]:
+    """A hate statement (once across the CONAN files) and the counter-narrative written to it, read with it."""
+    if hs and _key(hs) not in hs_seen:
+        hs_seen.add(_key(hs))
+        yield src.example(hs, {"hate": 1}, group, stance="assert")
+    if cn:
+        yield src.example(cn, {"hate": 0}, group, context=(hs,))
+
+
 def read_conan(src: Source, folder: Path) -> Iterator[CorpusExample]:
     hs_seen: set[str] = set()
     for row in _csv(folder / "CONAN.csv"):
@@ -296,27 +305,12 @@ def read_conan(src: Source, folder: Path) -> Iterator[CorpusExample]:
         m = _CONAN_HS.search(cn_id)
         group = f"conan:{cn_id[:2]}{m.group(1) if m else cn_id}"
         hs, cn = row["hateSpeech"].strip(), row["counterSpeech"].strip()
-        if hs and _key(hs) not in hs_seen:
-            hs_seen.add(_key(hs))
-            yield src.example(hs, {"hate": 1}, group, stance="assert")
-        if cn:
-            yield src.example(cn, {"hate": 0}, group, context=(hs,))
-    for row in _csv(folder / "Multitarget-CONAN.csv"):
-        hs, cn = row["HATE_SPEECH"].strip(), row["COUNTER_NARRATIVE"].strip()
-        group = f"mt:{_key(hs)}"
-        if hs and _key(hs) not in hs_seen:
-            hs_seen.add(_key(hs))
-            yield src.example(hs, {"hate": 1}, group, stance="assert")
-        if cn:
-            yield src.example(cn, {"hate": 0}, group, context=(hs,))
-    for row in _csv(folder / "multitarget_KN_grounded_CN.csv"):
-        hs, cn = row["hate_speech"].strip(), row["counter_narrative"].strip()
-        group = f"mt:{_key(hs)}"
-        if hs and _key(hs) not in hs_seen:
-            hs_seen.add(_key(hs))
-            yield src.example(hs, {"hate": 1}, group, stance="assert")
-        if cn:
-            yield src.example(cn, {"hate": 0}, group, context=(hs,))
+        yield from _hate_and_counter(src, hs, cn, group, hs_seen)
+    for name, hs_col, cn_col in (("Multitarget-CONAN.csv", "HATE_SPEECH", "COUNTER_NARRATIVE"),
+                                 ("multitarget_KN_grounded_CN.csv", "hate_speech", "counter_narrative")):
+        for row in _csv(folder / name):
+            hs, cn = row[hs_col].strip(), row[cn_col].strip()
+            yield from _hate_and_counter(src, hs, cn, f"mt:{_key(hs)}", hs_seen)
     history: dict[str, list[str]] = {}
     for row in _csv(folder / "DIALOCONAN.csv"):
         text = row["text"].strip()

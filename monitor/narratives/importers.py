@@ -191,14 +191,19 @@ def _text_of(node: Any) -> str | None:
     return None
 
 
-def from_claimreview(text: str, file: str) -> ImportResult:
-    """Narratives from ClaimReview JSON-LD (one object, a list, or `@graph`)."""
+def _parsed(text: str, key: str, file: str) -> tuple[ImportResult, list[tuple[int, Any]]]:
+    """A fresh result and the JSON records of `text` (none, and the problem noted, when it is not JSON)."""
     result = ImportResult()
     try:
-        records = list(_records(text, "@graph"))
+        return result, list(_records(text, key))
     except json.JSONDecodeError as exc:
         result.problems.append(Problem(file, exc.lineno, f"not JSON: {exc.msg}"))
-        return result
+        return result, []
+
+
+def from_claimreview(text: str, file: str) -> ImportResult:
+    """Narratives from ClaimReview JSON-LD (one object, a list, or `@graph`)."""
+    result, records = _parsed(text, "@graph", file)
     for offset, rec in records:
         line = _line(text, offset)
         if isinstance(rec, dict) and "@graph" in rec and isinstance(rec["@graph"], list):
@@ -225,12 +230,7 @@ def _claimreview(rec: Any) -> Narrative | str:
 
 def from_factcheck_api(text: str, file: str) -> ImportResult:
     """Narratives from fact-check search API JSON (`claims` with `claimReview` entries)."""
-    result = ImportResult()
-    try:
-        records = list(_records(text, "claims"))
-    except json.JSONDecodeError as exc:
-        result.problems.append(Problem(file, exc.lineno, f"not JSON: {exc.msg}"))
-        return result
+    result, records = _parsed(text, "claims", file)
     for offset, claim in records:
         line = _line(text, offset)
         if not isinstance(claim, dict):
