@@ -227,8 +227,8 @@ class NarrativeIndex:
             vectors = encode_queries(self.encoder, queries, contexts if use_context else None)
         fused, dense, lexical = self.scores(queries, contexts, vectors)
         if self.model is None:
-            idx, score = top_ranks(fused, top_k), fused
-            chosen = np.take_along_axis(score, idx, axis=1)
+            idx = top_ranks(fused, top_k)
+            chosen = np.take_along_axis(fused, idx, axis=1)
         else:
             idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k)
         ids = [d.id for d in self.docs]

@@ -5,8 +5,8 @@
    (documents score the best cosine over their wordings), plus λ‖W − I‖² to stay near the encoder.
 2. Fusion and re-ranker need first-stage scores the adapter has not been fitted on: the train queries
    are split into folds by debate (the id before its last `_`), each fold scored by an adapter fitted on
-   the others. The fusion (dense weight, BM25 k) is the best MAP@5 on those scores; the re-ranker a
-   logistic regression on the pair features of every query's top `depth` candidates.
+   the others (its clauses' scores too). The fusion (dense weight, BM25 k) is the best MAP@5 on those
+   scores; the re-ranker a logistic regression on the pair features of every query's top `depth` candidates.
 3. The shipped adapter is then fitted on all train queries.
 
 Seeded and single-threaded (torch), so the same data and seed give the same file (same sha256).
