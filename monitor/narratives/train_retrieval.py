@@ -183,8 +183,8 @@ def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel
 
 def write_card(directory: Path, sha256: str, provenance: dict[str, Any]) -> None:
     """The model card (`card.md`) beside the model files."""
-    figures = "\n".join(f"- {k}: {v:.3f}" for k, v in provenance["figures"].items())
-    data = "\n".join(f"- `{name}`: sha256 `{sha}`" for name, sha in provenance["data_sha256"].items())
+    figures = "\n".join(f"  - {k}: {v:.3f}" for k, v in provenance["figures"].items())
+    data = "\n".join(f"  - `{name}`: sha256 `{sha}`" for name, sha in provenance["data_sha256"].items())
     text = f"""# Narrative retrieval model (`narratives search`)
 
 A query adapter (linear map on the all-MiniLM-L6-v2 last-layer embedding, {provenance['config']['epochs']} epochs
@@ -193,7 +193,7 @@ from the identity), the BM25 fusion it is used with and a logistic-regression re
 
 - Weights: `retrieval.safetensors`, sha256 `{sha256}` (checked on load against `retrieval.json`).
 - Trained with: `{provenance['command']}` (seeded, single-threaded; same data and seed, same sha256), config in
-  `retrieval.json`.
+  `retrieval.json`; the config's values and the feature list were chosen by looking at dev MAP@5.
 - Data: CheckThat! 2022 Task 2B (English debates → PolitiFact) **train qrels only**
   (`../shared/datasets/checkthat2022-task2b-debates/`); dev qrels are never read, test queries are not in the
   repository. Licence (dataset README): the re-host is CC BY-SA 3.0 DE; the underlying CheckThat! data is the
