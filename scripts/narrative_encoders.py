@@ -24,8 +24,8 @@ import numpy as np
 
 from monitor.classify.encoder import Encoder, EncoderConfig
 from monitor.classify.last_layer import LastLayerEncoder
-from monitor.narratives.evaluate import load_checkthat, ranking_scores, top_ranks, vclaim_document
-from monitor.narratives.index import Fusion, NarrativeIndex, TextEncoder, encode_queries
+from monitor.narratives.evaluate import KS, load_checkthat, ranking_scores, vclaim_document
+from monitor.narratives.index import Fusion, NarrativeIndex, TextEncoder, encode_queries, top_ranks
 from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
 LINES = 2
@@ -71,7 +71,7 @@ def main() -> None:
                      "composed (monitor)": (1 - c) * plain + c * index.best_per_document(composed.with_context)}
             relevant = [data.qrels[q.id] for q in queries]
             for kind, matrix in dense.items():
-                rows[kind][split] = ranking_scores(top_ranks(w * matrix + (1 - w) * lexical), ids, relevant).map5
+                rows[kind][split] = ranking_scores(top_ranks(w * matrix + (1 - w) * lexical, max(KS)), ids, relevant).map5
         for kind, by_split in rows.items():
             print(f"| {name} | {kind} | {by_split.get('train', np.nan):.3f} | {by_split.get('dev', np.nan):.3f} |")
 

@@ -1,12 +1,17 @@
-"""`cct-monitor narratives`: validate, import, search and evaluate known-narrative sets."""
+"""`cct-monitor narratives`: validate, import, search and evaluate known-narrative sets; train the search's
+retrieval model."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from monitor.narratives.retrieval_model import RetrievalModel
 
 DEFAULT_SETS = Path("rules") / "narratives"
 
@@ -112,12 +117,30 @@ def _index_documents(index: Path) -> list:
     return [d for s in sets for d in narrative_documents(s)]
 
 
+_MODEL_HELP = "Retrieval model directory (adapter + re-ranker) [default: models/narratives]."
+
+
+def _retrieval_model(given: Path | None) -> RetrievalModel | None:
+    from monitor.narratives.retrieval_model import default_model_dir, load
+
+    directory = given or default_model_dir()
+    if given is None and not directory.is_dir():
+        return None
+    try:
+        return load(directory)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(f"retrieval model {directory}: {exc}") from None
+
+
 @narratives.command()
 @click.option("--index", "index", required=True, type=click.Path(exists=True, path_type=Path),
               help="A narrative-set directory or file, or a verified-claims JSONL file (vclaim_id, vclaim, ...).")
 @click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 1000))
-def search(index: Path, top_k: int) -> None:
-    """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first."""
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help=_MODEL_HELP)
+def search(index: Path, top_k: int, model_dir: Path | None) -> None:
+    """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first.
+
+    Ranks with the retrieval model (adapted dense + BM25, re-ranked; a score is the re-ranker's probability)."""
     from monitor.narratives.index import NarrativeIndex
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
@@ -135,7 +158,11 @@ def search(index: Path, top_k: int) -> None:
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
             raise click.ClickException(f"stdin:{n}: need an object with 'id' and 'text'")
         queries.append((row["id"], row["text"]))
-    engine = NarrativeIndex(docs, shared_default_encoder(), embedding_cache_path())
+    model = _retrieval_model(model_dir)
+    try:
+        engine = NarrativeIndex(docs, shared_default_encoder(), embedding_cache_path(), model=model)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     found = engine.search([t for _, t in queries], top_k)
     out = click.get_text_stream("stdout")
     for (qid, _), matches in zip(queries, found, strict=True):
@@ -150,8 +177,10 @@ def search(index: Path, top_k: int) -> None:
               default=None, help="Debate transcripts CSV (file_name, line_number, text) for the preceding-lines context "
                                  "[default: ../shared/datasets/clef2020-task5-debates/clef2020_task5_debates.csv when present].")
 @click.option("--context-lines", default=2, show_default=True, type=click.IntRange(0, 20))
-def eval_(data_dir: Path, debates: Path | None, context_lines: int) -> None:
-    """Claim retrieval on CheckThat! 2B train/dev: BM25, dense and fused, side by side (MAP@5, MRR, Recall@k)."""
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help=_MODEL_HELP)
+def eval_(data_dir: Path, debates: Path | None, context_lines: int, model_dir: Path | None) -> None:
+    """Claim retrieval on CheckThat! 2B train/dev: BM25, dense, fused and the retrieval model of `narratives
+    search`, side by side (MAP@5, MRR, Recall@k)."""
     from monitor.narratives.evaluate import evaluate, load_checkthat, render_table
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
@@ -159,7 +188,32 @@ def eval_(data_dir: Path, debates: Path | None, context_lines: int) -> None:
         guess = data_dir.parent / "clef2020-task5-debates" / "clef2020_task5_debates.csv"
         debates = guess if guess.exists() else None
     data = load_checkthat(data_dir, debates, context_lines)
-    rows, fusion = evaluate(data, shared_default_encoder(), embedding_cache_path())
+    rows, fusion = evaluate(data, shared_default_encoder(), embedding_cache_path(), _retrieval_model(model_dir))
     click.echo(render_table(rows))
     click.echo(f"\nfusion chosen on train: dense weight {fusion.dense_weight}, BM25 k {fusion.bm25_k}, "
                f"context weight {fusion.context_weight} ({context_lines} preceding debate lines)")
+
+
+@narratives.command(name="train-retrieval")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/datasets/checkthat2022-task2b-debates"), show_default=True,
+              help="CheckThat! 2B-format directory; only qrels_train.csv is trained on.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Model directory to write [default: models/narratives].")
+@click.option("--seed", default=0, show_default=True, type=int)
+def train_retrieval_(data_dir: Path, output: Path | None, seed: int) -> None:
+    """Train the retrieval model of `narratives search` (query adapter, fusion, re-ranker) on the train qrels."""
+    from monitor.narratives.retrieval_model import default_model_dir, save
+    from monitor.narratives.train_retrieval import TrainConfig, train_on_checkthat, write_card
+
+    out = output or default_model_dir()
+    cfg = TrainConfig(seed=seed)
+    try:
+        model, figures, data_files = train_on_checkthat(data_dir, cfg)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    provenance = {"trained_on": "qrels_train.csv", "config": cfg.as_json(), "figures": figures, "data_sha256": data_files,
+                  "command": f"cct-monitor narratives train-retrieval --seed {seed}"}
+    sha = save(model, out, provenance)
+    write_card(out, sha, provenance)
+    click.echo(f"wrote {out} (sha256 {sha[:12]}); " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))

@@ -2,7 +2,9 @@
 
 Reports MAP@5 (the CheckThat! 2B official measure), MRR and Recall@1/5/20 per split, for plain BM25,
 plain dense cosine and the fused retriever (with and without the preceding debate lines as context),
-all in the same run over the same index. Fusion weights are chosen on the train split only.
+and, given a retrieval model (`retrieval_model`, trained on the train split), its adapted first stage
+and the re-ranked ranking `narratives search` returns, on the splits it was not trained on; all in the
+same run over the same index. Fusion weights are chosen on the train split only.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from monitor.narratives.index import Document, Fusion, NarrativeIndex, TextEncoder
+from monitor.narratives.index import Document, Fusion, NarrativeIndex, QueryVectors, TextEncoder, top_ranks
 from monitor.narratives.loader import VerifiedClaim, read_vclaims_jsonl
+
+if TYPE_CHECKING:
+    from monitor.narratives.retrieval_model import RetrievalModel
 
 KS = (1, 5, 20)
 
@@ -37,8 +43,9 @@ class Scores:
 
 
 def vclaim_document(claim: VerifiedClaim) -> Document:
-    """A verified claim as an index document: the claim and, when there is one, the fact-check's title."""
-    return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,))
+    """A verified claim as an index document: the claim and, when there is one, the fact-check's title, with
+    the claim's speaker (a re-ranker feature)."""
+    return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,), claim.speaker or "")
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:
@@ -91,12 +98,6 @@ def ranking_scores(ranked: np.ndarray, ids: Sequence[str], relevant: Sequence[se
     return Scores(float(np.mean(ap)), float(np.mean(rr)), {k: float(np.mean(v)) for k, v in rec.items()}, len(ap))
 
 
-def top_ranks(matrix: np.ndarray, depth: int = max(KS)) -> np.ndarray:
-    idx = np.argpartition(-matrix, depth - 1, axis=1)[:, :depth]
-    part = np.take_along_axis(matrix, idx, axis=1)
-    return np.take_along_axis(idx, np.argsort(-part, axis=1, kind="stable"), axis=1)
-
-
 @dataclass
 class EvalData:
     claims: list[VerifiedClaim]
@@ -122,8 +123,10 @@ def load_checkthat(data_dir: Path, debates_csv: Path | None, context_lines: int)
     return EvalData(claims, {s: [Query(q, texts[q], context.get(q, "")) for q in ids] for s, ids in splits.items()}, qrels)
 
 
-def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None) -> tuple[list[tuple[str, str, Scores]], Fusion]:
-    """(system, split, scores) rows for BM25, dense, fused and fused+context; the fusion tuned on train."""
+def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, model: RetrievalModel | None = None
+             ) -> tuple[list[tuple[str, str, Scores]], Fusion]:
+    """(system, split, scores) rows for BM25, dense, fused and fused+context (the fusion tuned on train),
+    then, with a model, its adapted fusion and the re-ranked search on every split but train."""
     index = NarrativeIndex([vclaim_document(c) for c in data.claims], encoder, cache_path)
     ids = [d.id for d in index.docs]
     mats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -139,7 +142,7 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None) -> t
         return f.dense_weight * dense + (1 - f.dense_weight) * raw / (raw + f.bm25_k)
 
     def score(split: str, matrix: np.ndarray) -> Scores:
-        return ranking_scores(top_ranks(matrix), ids, [data.qrels[q.id] for q in data.splits[split]])
+        return ranking_scores(top_ranks(matrix, max(KS)), ids, [data.qrels[q.id] for q in data.splits[split]])
 
     best = Fusion(context_weight=0.0)
     if "train" in mats:
@@ -155,7 +158,23 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None) -> t
         rows.append(("BM25 + dense", split, score(split, fused(split, replace(best, context_weight=0.0)))))
         if best.context_weight > 0:
             rows.append(("BM25 + dense + context", split, score(split, fused(split, best))))
+    if model is not None:
+        learned = NarrativeIndex(index.docs, encoder, cache_path, model=model)
+        for split in (s for s in data.splits if s != "train"):
+            rows.extend((name, split, score(split, matrix)) for name, matrix in _model_rankings(learned, data.splits[split]))
     return rows, best
+
+
+def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tuple[str, np.ndarray]]:
+    """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked ranking, as
+    queries × documents score matrices (the re-ranked depth above everything else)."""
+    texts = [q.text for q in queries]
+    vectors = QueryVectors(index.encoder.encode(texts))
+    fused, dense, lexical = index.scores(texts, None, vectors)
+    idx, prob = index.rerank(texts, vectors, fused, dense, lexical, max(KS))
+    reranked = np.full_like(fused, -1.0)
+    np.put_along_axis(reranked, idx, prob + 1.0, axis=1)
+    return [("BM25 + dense (adapter)", fused), ("BM25 + dense (adapter) + re-rank (narratives search)", reranked)]
 
 
 def render_table(rows: list[tuple[str, str, Scores]]) -> str:

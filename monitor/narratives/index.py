@@ -9,6 +9,9 @@
   document together; its score is squashed into [0, 1) as s / (s + k).
 - Fusion: score = w · dense + (1 − w) · lexical. The score is absolute (not normalised per query), so
   a rule's `min_score` means the same for every chunk.
+- Learned model (optional, `retrieval_model`; `narratives search` uses the shipped one): the query
+  embedding goes through a trained linear adapter before the cosine, the fusion is the model's, and the
+  top candidates are re-ranked by its logistic regression; a match's score is then that probability.
 
 One `search` call embeds a whole batch of utterances at once (or takes the vectors the caller computed
 once for several indexes).
@@ -18,11 +21,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from monitor.narratives.retrieval_model import RetrievalModel
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +44,12 @@ class TextEncoder(Protocol):
 
 @dataclass(frozen=True)
 class Document:
-    """One matchable claim: its id, the wordings compared densely and the text BM25 indexes."""
+    """One matchable claim: its id, the wordings compared densely (BM25 indexes them joined) and who made
+    the claim, when known (a re-ranker feature)."""
 
     id: str
     texts: tuple[str, ...]
+    speaker: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,11 +137,19 @@ def encode_queries(encoder: TextEncoder, queries: Sequence[str], contexts: Seque
     return QueryVectors(plain, _unit(with_context).astype(np.float32))
 
 
+def top_ranks(matrix: np.ndarray, depth: int) -> np.ndarray:
+    """queries × depth: the column indices of each row's `depth` highest values, best first (ties: lower index)."""
+    depth = min(depth, matrix.shape[1])
+    idx = np.argpartition(-matrix, depth - 1, axis=1)[:, :depth]
+    order = np.lexsort((idx, -np.take_along_axis(matrix, idx, axis=1)), axis=-1)
+    return np.take_along_axis(idx, order, axis=1)
+
+
 class NarrativeIndex:
-    """Exact dense + BM25 search over documents."""
+    """Exact dense + BM25 search over documents, optionally with a learned adapter and re-ranker."""
 
     def __init__(self, docs: Sequence[Document], encoder: TextEncoder, cache_path: Path | None = None,
-                 fusion: Fusion = Fusion()) -> None:
+                 fusion: Fusion = Fusion(), model: RetrievalModel | None = None) -> None:
         if not docs:
             raise ValueError("an index needs at least one document")
         ids = [d.id for d in docs]
@@ -142,11 +158,18 @@ class NarrativeIndex:
             raise ValueError(f"document id '{dup}' appears twice")
         self.docs = list(docs)
         self.encoder = encoder
-        self.fusion = fusion
+        self.model = model
+        self.fusion = fusion if model is None else replace(fusion, dense_weight=model.dense_weight, bm25_k=model.bm25_k)
         self.owner = np.array([i for i, d in enumerate(self.docs) for _ in d.texts], dtype=np.int64)
         wordings = [t for d in self.docs for t in d.texts]
         self.vectors = embed(wordings, encoder, cache_path)
         self.bm25 = _Bm25([" ".join(d.texts) for d in self.docs])
+        self.pair_features = None
+        if model is not None:
+            from monitor.narratives.pair_features import DocumentFeatures
+
+            model.check_encoder(encoder.dim, encoder.variant)
+            self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs])
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -160,11 +183,19 @@ class NarrativeIndex:
         use_context = contexts is not None and w > 0
         if vectors is None:
             vectors = encode_queries(self.encoder, queries, contexts if use_context else None)
+        vectors = self.adapted(vectors)
         dense = self.best_per_document(vectors.plain)
         if use_context:
             assert vectors.with_context is not None, "context scores need the queries' context vectors"
             dense = (1 - w) * dense + w * self.best_per_document(vectors.with_context)
         return dense
+
+    def adapted(self, vectors: QueryVectors) -> QueryVectors:
+        """The query vectors through the model's adapter (unchanged without a model)."""
+        if self.model is None:
+            return vectors
+        ctx = None if vectors.with_context is None else self.model.adapt(vectors.with_context)
+        return QueryVectors(self.model.adapt(vectors.plain), ctx)
 
     def best_per_document(self, query_vectors: np.ndarray) -> np.ndarray:
         """queries × documents: the best cosine of each query vector over each document's wordings."""
@@ -191,15 +222,53 @@ class NarrativeIndex:
         """The `top_k` best documents for each query, best first."""
         if not queries:
             return []
+        if vectors is None:
+            use_context = contexts is not None and self.fusion.context_weight > 0
+            vectors = encode_queries(self.encoder, queries, contexts if use_context else None)
         fused, dense, lexical = self.scores(queries, contexts, vectors)
-        k = min(top_k, len(self.docs))
-        part = np.argpartition(-fused, k - 1, axis=1)[:, :k]
-        # best first, ties by document order, for every query at once
-        idx = np.take_along_axis(part, np.lexsort((part, -np.take_along_axis(fused, part, axis=1)), axis=-1), axis=1)
+        if self.model is None:
+            idx = top_ranks(fused, top_k)
+            chosen = np.take_along_axis(fused, idx, axis=1)
+        else:
+            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k)
         ids = [d.id for d in self.docs]
-        rows = zip(idx.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (fused, dense, lexical)), strict=True)
+        rows = zip(idx.tolist(), chosen.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (dense, lexical)), strict=True)
         return [[Match(ids[i], f, d, x) for i, f, d, x in zip(*row, strict=True)] for row in rows]
 
+    def clause_scores(self, queries: Sequence[str], dense: np.ndarray, adapter: np.ndarray | None = None) -> np.ndarray:
+        """queries × documents: the best of `dense` (the queries' own adapted scores) and each clause's
+        (`spans`), the clauses through `adapter` if given, else the model's."""
+        from monitor.narratives.retrieval_model import adapt
+        from monitor.narratives.spans import clause_spans
+
+        spans = [clause_spans(q) for q in queries]
+        flat = [c for cl in spans for c in cl]
+        best = dense.copy()
+        if flat:
+            raw = self.encoder.encode(flat)
+            per_clause = self.best_per_document(adapt(adapter, raw) if adapter is not None else self.adapted(QueryVectors(raw)).plain)
+            owner = np.repeat(np.arange(len(queries)), [len(cl) for cl in spans])
+            np.maximum.at(best, owner, per_clause)
+        return best
+
+    def rerank(self, queries: Sequence[str], vectors: QueryVectors, fused: np.ndarray, dense: np.ndarray,
+               lexical: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document indices, probabilities), queries × max(depth, keep) cut to `keep`: the fused top
+        candidates re-scored by the model's re-ranker, best first (ties: fused order)."""
+        assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
+        from monitor.narratives.pair_features import FirstStage
+
+        cand = top_ranks(fused, max(self.model.depth, keep))
+        raw = self.best_per_document(vectors.plain)
+        clause = self.clause_scores(queries, dense)
+        idx, prob = [], []
+        for i, query in enumerate(queries):
+            first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first))
+            order = np.argsort(-p, kind="stable")[:keep]
+            idx.append(cand[i][order])
+            prob.append(p[order])
+        return np.array(idx, dtype=np.int64), np.array(prob, dtype=np.float32)
 
 def embed(texts: Sequence[str], encoder: TextEncoder, cache_path: Path | None) -> np.ndarray:
     """Embeddings of `texts`, from the on-disk cache where present (keyed by encoder variant and text)."""

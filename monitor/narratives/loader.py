@@ -122,6 +122,7 @@ class VerifiedClaim:
     url: str | None
     rating: str | None
     date: str | None
+    speaker: str | None = None
 
 
 def read_vclaims_jsonl(path: Path) -> tuple[list[VerifiedClaim], list[Problem]]:
@@ -162,4 +163,5 @@ def vclaim_from_row(row: object) -> VerifiedClaim | str:
                 return value.strip()
         return None
 
-    return VerifiedClaim(vid.strip(), text.strip(), opt("title"), opt("url", "page_url"), opt("truth_label", "rating"), opt("date"))
+    return VerifiedClaim(vid.strip(), text.strip(), opt("title"), opt("url", "page_url"), opt("truth_label", "rating"), opt("date"),
+                         opt("speaker"))

@@ -1,0 +1,110 @@
+"""The learned retrieval model of `narratives search`: a query adapter, the fusion it is used with, and a
+logistic-regression re-ranker over the fused top candidates.
+
+- Adapter: a d × d linear map applied to the query's pooled embedding (then L2-normalised) before the
+  cosine with the documents' wordings. Documents are not mapped, so their cached embeddings (keyed by the
+  encoder's variant) are the same with or without it, and it reuses the encoder forward the monitor runs.
+- Re-ranker: the top `depth` documents of the fused score are re-scored by a logistic regression over
+  `pair_features.FEATURES` (standardised); a match's score is its probability.
+
+Files: `retrieval.safetensors` (adapter, feature mean/scale, coefficients) and `retrieval.json` (fusion,
+depth, feature names, the encoder it was trained on, the weights file's sha256, which loading checks).
+Train it with `cct-monitor narratives train-retrieval` (see `monitor/narratives/train_retrieval.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from monitor.narratives.pair_features import FEATURES
+
+FORMAT = "cct-narrative-retrieval/1"
+WEIGHTS = "retrieval.safetensors"
+META = "retrieval.json"
+
+
+def default_model_dir() -> Path:
+    from monitor.classify.stage import REPO_MODELS
+
+    return REPO_MODELS / "narratives"
+
+
+def adapt(adapter: np.ndarray, query_vectors: np.ndarray) -> np.ndarray:
+    """`query_vectors` @ `adapter`, L2-normalised."""
+    out = query_vectors @ adapter
+    return (out / np.maximum(np.linalg.norm(out, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class RetrievalModel:
+    """Adapter, fusion and re-ranker; `sha256` is the weights file's."""
+
+    adapter: np.ndarray
+    dense_weight: float
+    bm25_k: float
+    depth: int
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    encoder_variant: str
+    sha256: str = ""
+
+    def adapt(self, query_vectors: np.ndarray) -> np.ndarray:
+        """Query embeddings mapped by the adapter, L2-normalised."""
+        return adapt(self.adapter, query_vectors)
+
+    def rerank_scores(self, features: np.ndarray) -> np.ndarray:
+        """Probability that each candidate (a row of features) is a match."""
+        logits = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def check_encoder(self, dim: int, variant: str) -> None:
+        """Refuse an encoder other than the one the adapter was trained on (same weights; any engine)."""
+        if dim != self.adapter.shape[0] or variant.split("-")[0] != self.encoder_variant.split("-")[0]:
+            raise ValueError(f"the narrative retrieval model was trained on encoder {self.encoder_variant} "
+                             f"(dim {self.adapter.shape[0]}), not {variant} (dim {dim})")
+
+
+def save(model: RetrievalModel, directory: Path, provenance: dict[str, object]) -> str:
+    """Write the two files; returns the weights' sha256."""
+    from safetensors.numpy import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {"adapter": model.adapter, "mean": model.mean, "scale": model.scale, "coef": model.coef}
+    save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, str(directory / WEIGHTS))
+    sha = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
+    meta = {"format": FORMAT, "weights": WEIGHTS, "sha256": sha, "features": list(FEATURES),
+            "dense_weight": model.dense_weight, "bm25_k": model.bm25_k, "depth": model.depth,
+            "intercept": model.intercept, "encoder_variant": model.encoder_variant, **provenance}
+    (directory / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return sha
+
+
+def load(directory: Path) -> RetrievalModel:
+    """Read and verify a model directory: format, feature names and the weights' sha256."""
+    from safetensors.numpy import load_file
+
+    meta = json.loads((directory / META).read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{directory / META}: format {meta.get('format')!r}, expected {FORMAT!r}")
+    if tuple(meta.get("features", ())) != FEATURES:
+        raise ValueError(f"{directory / META}: features {meta.get('features')} are not this code's {list(FEATURES)}")
+    raw = (directory / WEIGHTS).read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    if sha != meta.get("sha256"):
+        raise ValueError(f"{directory / WEIGHTS}: sha256 {sha} does not match {META} ({meta.get('sha256')})")
+    t = load_file(str(directory / WEIGHTS))
+    return RetrievalModel(t["adapter"], float(meta["dense_weight"]), float(meta["bm25_k"]), int(meta["depth"]),
+                          t["mean"], t["scale"], t["coef"], float(meta["intercept"]), str(meta["encoder_variant"]), sha)
+
+
+def load_default() -> RetrievalModel | None:
+    """The shipped model (`models/narratives/`), or None when it is not there."""
+    directory = default_model_dir()
+    return load(directory) if (directory / META).is_file() else None

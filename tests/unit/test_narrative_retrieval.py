@@ -1,0 +1,87 @@
+"""The learned retrieval model of `narratives search`: training is one seeded, reproducible command whose
+model serves the search contract; the model's files are verified (sha256, encoder) before use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.narratives.retrieval_model import META, WEIGHTS, default_model_dir, load
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "fixtures" / "narratives" / "checkthat_tiny"
+
+
+def _cli(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "monitor", *map(str, args)], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, check=False, timeout=600)
+
+
+def test_training_is_reproducible_and_its_model_serves_the_search_contract(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        done = _cli("narratives", "train-retrieval", "--data", TINY, "-o", out, "--seed", "3")
+        assert done.returncode == 0, done.stderr
+    assert (first / WEIGHTS).read_bytes() == (second / WEIGHTS).read_bytes()
+    meta = json.loads((first / META).read_text(encoding="utf-8"))
+    assert meta["sha256"] == hashlib.sha256((first / WEIGHTS).read_bytes()).hexdigest()
+    assert set(meta["data_sha256"]) == {"vclaims.jsonl", "queries_train_dev.csv", "qrels_train.csv"}
+    assert meta["config"]["seed"] == 3
+    card = (first / "card.md").read_text(encoding="utf-8")
+    assert meta["sha256"] in card and "Research use only" in card
+    model = load(first)
+    assert not np.allclose(model.adapter, np.eye(model.adapter.shape[0]))
+
+    said = [{"id": "wind", "text": "people who live close to wind farms end up with cancer"},
+            {"id": 2, "text": "the deficit is three times bigger under this administration"}]
+    done = _cli("narratives", "search", "--index", TINY / "vclaims.jsonl", "--top-k", "3", "--model", first,
+                stdin="".join(json.dumps(q) + "\n" for q in said))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["wind", 2]
+    assert [r["matches"][0]["id"] for r in rows] == ["vclaim-t-08", "vclaim-t-11"]
+    for row in rows:
+        scores = [m["score"] for m in row["matches"]]
+        assert len(scores) == 3 and scores == sorted(scores, reverse=True) and all(0 < s < 1 for s in scores)
+
+
+def test_a_model_whose_weights_do_not_match_their_sha256_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(default_model_dir(), copy)
+    raw = bytearray((copy / WEIGHTS).read_bytes())
+    raw[-1] ^= 0x01
+    (copy / WEIGHTS).write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="sha256"):
+        load(copy)
+    done = _cli("narratives", "search", "--index", ROOT / "rules" / "narratives", "--model", copy, stdin='{"id": 1, "text": "x"}\n')
+    assert done.returncode != 0 and "sha256" in done.stderr and not done.stdout
+
+
+def test_the_shipped_model_is_verified_and_refuses_another_encoder() -> None:
+    model = load(default_model_dir())
+    assert model.sha256 in (default_model_dir() / "card.md").read_text(encoding="utf-8")
+    dim = model.adapter.shape[0]
+    model.check_encoder(dim, model.encoder_variant)
+    with pytest.raises(ValueError, match="trained on encoder"):
+        model.check_encoder(dim, "0123456789abcdef-onnx-int8-000000000000-128-L6")
+    with pytest.raises(ValueError, match="trained on encoder"):
+        model.check_encoder(dim * 2, model.encoder_variant)
+
+
+def test_eval_reports_the_search_model_beside_bm25_on_dev(tmp_path: Path) -> None:
+    done = _cli("narratives", "train-retrieval", "--data", TINY, "-o", tmp_path / "m")
+    assert done.returncode == 0, done.stderr
+    done = _cli("narratives", "eval", "--data", TINY, "--model", tmp_path / "m", "--context-lines", "0")
+    assert done.returncode == 0, done.stderr
+    systems = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in done.stdout.splitlines() if line.startswith("| ")}
+    assert {("BM25", "dev"), ("BM25 + dense", "dev"), ("BM25 + dense (adapter) + re-rank (narratives search)", "dev")} <= systems
+    assert ("BM25 + dense (adapter) + re-rank (narratives search)", "train") not in systems
