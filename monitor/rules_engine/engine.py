@@ -214,13 +214,14 @@ class RuleEngine:
 
     def _narrative_matches(self, items: Sequence[WorkItem]) -> list[dict[str, Any]]:
         """Each final chunk's matches in the narrative sets rules read, the chunk and each of its clauses (see
-        `monitor.narratives.spans`): one matcher call per batch."""
+        `monitor.narratives.spans`), in the chunk's language (`NarrativeMatcher.match`): one matcher call per batch."""
         out: list[dict[str, Any]] = [{} for _ in items]
         if not self.narratives.keys:
             return out
         final = [i for i, item in enumerate(items) if item.chunk.is_final]
         found = match_with_clauses(self.narratives, [items[i].chunk.text for i in final],
-                                   [[c.text for c in items[i].context] for i in final])
+                                   [[c.text for c in items[i].context] for i in final],
+                                   [items[i].language or items[i].chunk.language for i in final])
         for i, matches in zip(final, found, strict=True):
             out[i] = matches
         return out

@@ -27,7 +27,7 @@ from monitor.sources.file import FileSource
 from audit_helpers import RULES_OLD, run_fixture
 
 EXPECTED_ALERT_SEQS = {
-    ("fx-voting-procedure", (31,)), ("fx-voting-procedure", (32,)), ("fx-voting-procedure", (165,)),
+    ("fx-voting-procedure", (31,)), ("fx-voting-procedure", (32,)), ("fx-voting-procedure", (170,)),
     ("fx-election-fraud", (99,)), ("fx-election-fraud", (101,)), ("fx-election-fraud", (104,)),
     ("fx-election-fraud", (153,)),
 }

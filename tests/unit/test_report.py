@@ -18,7 +18,7 @@ from monitor.cli import cli
 
 from audit_helpers import run_fixture
 
-OUTCOMES = {(31,): "confirmed", (32,): "confirmed", (165,): "false_positive",
+OUTCOMES = {(31,): "confirmed", (32,): "confirmed", (170,): "false_positive",
             (99,): "confirmed", (101,): "false_positive", (104,): "needs_escalation"}
 
 
