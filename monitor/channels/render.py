@@ -118,7 +118,10 @@ def _latest(alert: Alert) -> list[str]:
     if not extra.get("last_evidence"):
         return []
     at = broadcast_time(extra.get("last_start_ms"))
-    return [f"  latest    “{extra['last_evidence']}” at {at} (seq {extra.get('last_seq', '?')})"]
+    by = ""
+    if isinstance(extra.get("last_speaker"), dict) and extra["last_speaker"] != (alert.speaker or {}):
+        by = f" by {speaker_name(alert.model_copy(update={'speaker': extra['last_speaker']}))}"
+    return [f"  latest    “{extra['last_evidence']}” at {at}{by} (seq {extra.get('last_seq', '?')})"]
 
 
 def latency(alert: Alert, replay: bool = False) -> str:

@@ -12,8 +12,8 @@ same firings and alert ids.
 Folded repeats: while an alert of a rule is open on a broadcast, a new firing within `cooldown` seconds
 (of speech) of its last firing does not open a new alert. It is emitted as an *update* of the open
 alert: an Alert with the same `alert_id` (still the hash of the opening evidence seqs), `count`
-incremented, `folded: true`, and `last_seqs` / `last_evidence` / `last_start_ms` / `last_end_ms` /
-`last_seq` naming the newest evidence. Delivery dedupes redeliveries by `(alert_id, count)`, and treats
+incremented, `folded: true`, `speaker` still the opening evidence's speaker, and `last_seqs` /
+`last_evidence` / `last_start_ms` / `last_end_ms` / `last_seq` / `last_speaker` naming the newest evidence. Delivery dedupes redeliveries by `(alert_id, count)`, and treats
 a higher `count` for a known `alert_id` as an update to the existing alert, never as a new one.
 """
 
@@ -81,6 +81,7 @@ class OpenAlert:
     start_ms: int | None
     last_t_ms: float
     severity: str
+    speaker: dict[str, Any] | None = None
     count: int = 1
 
 
@@ -305,6 +306,7 @@ class RuleEngine:
             open_alert = state.open = OpenAlert(
                 alert_id=make_alert_id(rule.id, rule.version, chunk.broadcast_id, seqs),
                 seqs=seqs, evidence=text, start_ms=evidence[0].start_ms, last_t_ms=t_ms, severity=severity,
+                speaker=chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
             )
         outcome = "shadow" if rule.mode == "shadow" else ("folded" if folded else "alert")
         firing = {
@@ -354,6 +356,7 @@ class RuleEngine:
                 "last_evidence": EVIDENCE_SEPARATOR.join(e.text for e in evidence),
                 "last_start_ms": evidence[0].start_ms,
                 "last_end_ms": evidence[-1].end_ms,
+                "last_speaker": chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
             }
         model = decision.model
         return Alert(
@@ -369,7 +372,7 @@ class RuleEngine:
             seqs=open_alert.seqs,
             start_ms=open_alert.start_ms,
             end_ms=evidence[-1].end_ms,
-            speaker=chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
+            speaker=open_alert.speaker,
             evidence=open_alert.evidence,
             scores={k: round(v, 6) for k, v in item.scores.items()},
             thresholds=label_thresholds(trace),

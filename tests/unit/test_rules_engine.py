@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from monitor.alert import make_alert_id
+from monitor.channels.render import console_text
 from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.metrics import rule_metrics
@@ -188,6 +189,21 @@ def test_cooldown_folds_repeats_into_the_open_alert(tmp_path: Path) -> None:
     assert "folded" not in alerts[3].model_extra
     assert [d.firings[0]["outcome"] for d in decisions] == ["alert", "folded", "folded", "alert"]
     assert registry.get_sample_value("cct_rule_folded_total", {"rule": "r-test"}) == 2.0
+
+
+def test_a_fold_keeps_the_opening_speaker_and_names_the_new_one(tmp_path: Path) -> None:
+    """A repeat by someone else folds into the open alert without re-attributing the opening evidence."""
+    engine = engine_for(tmp_path, {"cooldown": 60}, keyword_lists=LISTS)
+    guest = {"id": "g1", "name": "Guest", "role": "guest"}
+    caller = {"id": "c7", "name": "Caller", "role": "caller"}
+    decisions = engine.evaluate([item("rigged", 0, end_ms=0, speaker=guest),
+                                 item("rigged", 1, end_ms=30_000, speaker=caller)], None)
+    opening, fold = (d.alerts[0] for d in decisions)
+    assert opening.speaker == guest and fold.speaker == guest
+    assert fold.model_extra["last_speaker"] == caller
+    text = console_text(fold)
+    assert "  speaker   Guest (guest)" in text.splitlines()
+    assert "by Caller (caller) (seq 1)" in text
 
 
 def test_without_cooldown_every_firing_is_a_new_alert(tmp_path: Path) -> None:
