@@ -83,11 +83,12 @@ for label in $LABELS; do
         --data "$SYN/election.jsonl?name=synthetic-election-negatives&label=0&group_col=group&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" "${SPOKEN[@]}" ;;
     stance_assert)
-      # The speaker asserts (1) or quotes, reports, denies or condemns (0): the project-written stance pairs
-      # and every spoken row with a stance. Rules read it as a guard (rules/README.md).
+      # The speaker asserts (1) or quotes, reports, denies or condemns (0): every spoken row with a stance,
+      # and the project-written stance pairs held out from the suite (stance_pairs.jsonl, built by
+      # scripts/build_spoken_set.py from monitor/data/synthetic/stance.jsonl). Rules read it as a guard.
       ST="label_col=stance&positive=assert&negative=quote,report,deny,condemn&group_col=group"
       $CLI train --label stance_assert --out "$OUT" --no-int8 \
-        --data "$SYN/stance.jsonl?name=synthetic-stance&$ST" \
+        --data "$SP/stance_pairs.jsonl?name=spoken-stance-pairs&$ST" \
         $(for l in election threat hate health claim; do printf -- '--data %s ' "$SP/$l.jsonl?name=spoken-$l-stance&$ST"; done) ;;
     *) echo "unknown label $label" >&2; exit 2 ;;
   esac
