@@ -5,7 +5,10 @@ For each label and each cut C a rule applies to the old head's score, the new cu
 (synthetic and spoken hard negatives and benign talk, the register the rules guard) than the old head
 flags at C. The functional suite is not read. Both heads are scored on the calibration split of the new
 head's own training mix (its recorded command), so the figures are reproducible.
-Usage: python scripts/map_rule_cuts.py OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2,... [...]
+With `--stance CUT`, the new head's flags count only where NEW_MODELS_DIR's stance head
+(heads/stance_assert.json) scores at least CUT, as a rule that drops `stance_assert < CUT` sees them; the old
+head's share is measured without that guard, so the cut falls only as far as the guard makes room.
+Usage: python scripts/map_rule_cuts.py [--stance CUT] OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2,... [...]
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def _specs(command: str) -> list[SourceSpec]:
     return [parse_spec(argv[i + 1].replace("../shared/datasets", str(data)), {}) for i, a in enumerate(argv) if a == "--data"]
 
 
-def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
+def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cut: float | None = None) -> None:
     encoder = Encoder(EncoderConfig(layers=parse_layers("all")))
     cache = Path(os.environ.get("CCT_EMBED_CACHE", Path(tempfile.gettempdir()) / "cct-embed-cache.sqlite"))
     embedder = Embedder(encoder, cache)
@@ -47,6 +50,8 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
         y = np.array([e.label for e in calib])
         x, _ = embedder.features(calib, 0)
         p_old, p_new = old.proba(x), new.proba(x)
+        if stance_cut is not None:
+            p_new = np.where(load_head(new_dir / "heads" / "stance_assert.json").proba(x) >= stance_cut, p_new, 0.0)
         neg, pos = project & (y == 0), project & (y == 1)
         grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
         for cut in cuts:
@@ -58,4 +63,7 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]]) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(Path(args[0]), Path(args[1]), {a.split("=")[0]: [float(v) for v in a.split("=")[1].split(",")] for a in args[2:]})
+    stance = float(args[1]) if args[0] == "--stance" else None
+    args = args[2:] if stance is not None else args
+    main(Path(args[0]), Path(args[1]), {a.split("=")[0]: [float(v) for v in a.split("=")[1].split(",")] for a in args[2:]},
+         stance)

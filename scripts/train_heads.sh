@@ -8,7 +8,7 @@ DATA="${DATA:-../shared/datasets}"
 SYN=monitor/data/synthetic
 OUT="${OUT:-models}"
 CLI="${CLI:-cct-monitor}"
-LABELS="${*:-claim health hate election threat}"
+LABELS="${*:-claim health hate election threat stance_assert}"
 
 CLEF="$DATA/clef2019-checkworthiness/train.csv"
 FF="$DATA/fullfact-health/in_context_labelled.csv"
@@ -26,11 +26,11 @@ HARD_ALL="$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_
 # The spoken set (monitor/data/spoken, built by scripts/build_spoken_set.py): each label's own file, and the
 # other labels' rows that are safe negatives for it (their hard negatives and benign talk always; their
 # positives only where that harm cannot also be this one).
-# The shipped election head is trained with it; for the other labels it is opt-in (SPOKEN_LABELS), because
-# their heads retrained with it did not beat the shipped ones through the rules (models/cards/election.md).
+# The shipped election and health heads are trained with it; for threat and hate it is opt-in (SPOKEN_LABELS),
+# because their heads retrained with it did not beat the shipped ones through the rules (models/cards/election.md).
 SP=monitor/data/spoken
 SW="${SPOKEN_WEIGHT:-5}"
-SPOKEN_LABELS="${SPOKEN_LABELS:-election}"
+SPOKEN_LABELS="${SPOKEN_LABELS:-election health}"
 spoken() {  # spoken LABEL: the --data options (and calibration prior) for LABEL's head
   local own=$1 other pos
   case " $SPOKEN_LABELS " in *" $own "*) ;; *) return 0 ;; esac
@@ -82,6 +82,14 @@ for label in $LABELS; do
         --data "$SYN/threat.jsonl?name=synthetic-threat&group_col=group&weight=$W" \
         --data "$SYN/election.jsonl?name=synthetic-election-negatives&label=0&group_col=group&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" "${SPOKEN[@]}" ;;
+    stance_assert)
+      # The speaker asserts (1) or quotes, reports, denies or condemns (0): every spoken row with a stance,
+      # and the project-written stance pairs held out from the suite (stance_pairs.jsonl, built by
+      # scripts/build_spoken_set.py from monitor/data/synthetic/stance.jsonl). Rules read it as a guard.
+      ST="label_col=stance&positive=assert&negative=quote,report,deny,condemn&group_col=group"
+      $CLI train --label stance_assert --out "$OUT" --no-int8 \
+        --data "$SP/stance_pairs.jsonl?name=spoken-stance-pairs&$ST" \
+        $(for l in election threat hate health claim; do printf -- '--data %s ' "$SP/$l.jsonl?name=spoken-$l-stance&$ST"; done) ;;
     *) echo "unknown label $label" >&2; exit 2 ;;
   esac
 done

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 DEFAULT_LABELS: tuple[str, ...] = ("claim", "election", "health", "threat", "hate")
+# Stance scores: the multi-task classifier's five shares, or a per-label head for one of them
+# (`heads/stance_assert.json`: the speaker asserts, vs quotes, reports, denies or condemns). A classifier
+# without them scores none, and a label leaf on a missing score is false.
+STANCE_LABELS: tuple[str, ...] = ("stance_assert", "stance_quote", "stance_report", "stance_deny", "stance_condemn")
 
 DEFINITIONS: dict[str, str] = {
     "claim": "A check-worthy factual claim: a statement of fact whose truth matters to the public and can be verified.",

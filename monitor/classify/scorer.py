@@ -20,6 +20,7 @@ import numpy as np
 
 from monitor.classify.encoder import Encoder, PooledEncoder
 from monitor.classify.heads import Head, context_features, mean_context
+from monitor.classify.labels import STANCE_LABELS
 from monitor.classify.multitask import MultiTaskHead
 
 
@@ -111,7 +112,8 @@ class HeadSet:
     def __init__(self, heads: Sequence[Head]) -> None:
         self.heads = list(heads)
         self.names = tuple(h.label for h in heads)
-        self.labels = self.names
+        # A stance head is read from the window chosen by the harm labels, as the multi-task stance is.
+        self.labels = tuple(n for n in self.names if n not in STANCE_LABELS) or self.names
         self.context_n = max((h.context_n for h in heads if h.uses_context), default=0)
 
     def check(self, encoder: Encoder) -> None:

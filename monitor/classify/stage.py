@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Info
 from monitor.classify.encoder import EncoderConfig
 from monitor.classify.heads import Head, file_sha256, load_heads
-from monitor.classify.labels import DEFAULT_LABELS
+from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
 from monitor.classify.last_layer import LastLayerEncoder
 from monitor.classify.multitask import FORMAT, load_multitask, read_manifest
 from monitor.classify.scorer import Scorer
@@ -159,8 +159,13 @@ def default_models_dir() -> Path:
                             "set classifier.models_dir (CCT_CLASSIFIER__MODELS_DIR)")
 
 
+def shipped_labels(heads_dir: Path) -> list[str]:
+    """The default labels, then each stance label that has a head in `heads_dir` (a stance head is optional)."""
+    return list(DEFAULT_LABELS) + [s for s in STANCE_LABELS if (heads_dir / f"{s}.json").is_file()]
+
+
 def _legacy(settings: ClassifierSettings, heads_dir: Path, labels: Sequence[str] | None) -> TransformerClassifier:
-    heads = load_heads(heads_dir, list(labels) if labels is not None else list(DEFAULT_LABELS))
+    heads = load_heads(heads_dir, list(labels) if labels is not None else shipped_labels(heads_dir))
     encoder = build_encoder(settings, heads_layers(heads, heads_dir))
     for head in heads:
         trained_for = head.meta.get("encoder", {}).get("sha256")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.classify.heads import load_heads
-from monitor.classify.labels import DEFAULT_LABELS
+from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
 from monitor.classify.scorer import Scorer
 from monitor.classify.stage import TransformerClassifier, model_sha256
 from monitor.narratives.crosslingual import RoutedTextEncoder
@@ -66,9 +66,11 @@ class RoutedClassifier:
     """A `Classifier` that scores each item with the English or the multilingual classifier by its language."""
 
     def __init__(self, english: TransformerClassifier, multilingual: TransformerClassifier) -> None:
-        if set(english.info.labels) != set(multilingual.info.labels):
-            raise ValueError(f"the multilingual heads score {sorted(multilingual.info.labels)}, the English ones "
-                             f"{sorted(english.info.labels)}; both must score the same labels")
+        # Stance heads are optional: a chunk the other engine scores has no stance score (a label leaf on it is false).
+        harm = [set(c.info.labels) - set(STANCE_LABELS) for c in (english, multilingual)]
+        if harm[0] != harm[1]:
+            raise ValueError(f"the multilingual heads score {sorted(harm[1])}, the English ones "
+                             f"{sorted(harm[0])}; both must score the same labels")
         self.english, self.multilingual = english, multilingual
         self.scorer = english.scorer
         en, ml = english.info, multilingual.info

@@ -21,16 +21,13 @@ from pydantic import (
 
 from monitor import dsa
 from monitor.alert import Severity
-from monitor.classify.labels import DEFAULT_LABELS
+from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
 from monitor.rules_engine.leaves import LEAF_TYPES
 from monitor.rules_engine.leaves.base import NAME_PATTERN, Language, Score, Strict, Text
 from monitor.rules_engine.leaves.keywords import KeywordList
 from monitor.rules_engine.leaves.field import FIELDS
 from monitor.semver import ID_PATTERN, SemVer
 
-# The multi-task classifier's stance shares (interfaces item 1); a classifier without them scores none,
-# and a label leaf on a missing score is false.
-STANCE_LABELS: tuple[str, ...] = ("stance_assert", "stance_quote", "stance_report", "stance_deny", "stance_condemn")
 KNOWN_LABELS: tuple[str, ...] = DEFAULT_LABELS + STANCE_LABELS
 
 

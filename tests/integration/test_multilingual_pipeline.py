@@ -42,4 +42,5 @@ def test_german_and_french_chunks_are_scored_by_the_multilingual_engine(tmp_path
         assert rows[i]["unsupported_language"] is None
         assert set(rows[i]["scores"]) == {"claim", "election", "health", "threat", "hate"}
     assert rows[3]["model"]["name"].startswith("all-MiniLM-L6-v2")
+    assert "stance_assert" in rows[3]["scores"], "the English chunk carries the stance head's score; the others have none"
     assert rows[0]["scores"]["election"] > rows[1]["scores"]["election"], "the fraud claim outranks the weather"

@@ -43,10 +43,10 @@ def _item(text: str, seq: int = 0, context: list[str] | None = None) -> WorkItem
 def test_default_model_loads_offline_and_identifies_itself(classifier: TransformerClassifier) -> None:
     assert isinstance(classifier, Classifier)
     info = classifier.info
-    assert info.labels == DEFAULT_LABELS
+    assert info.labels == DEFAULT_LABELS + ("stance_assert",), "the shipped stance head is loaded after the labels"
     assert re.fullmatch(r"[0-9a-f]{64}", info.sha256)
     assert info.name.startswith("all-MiniLM-L6-v2")
-    assert set(info.thresholds) == set(DEFAULT_LABELS) and all(0 < t < 1 for t in info.thresholds.values())
+    assert set(info.thresholds) == set(info.labels) and all(0 < t < 1 for t in info.thresholds.values())
     metrics = classifier.metrics_info()
     assert metrics["sha256"] == info.sha256 and all(isinstance(v, str) for v in metrics.values())
 
@@ -58,7 +58,7 @@ def test_scores_are_deterministic_probabilities(classifier: TransformerClassifie
     again = classifier_from_settings(ClassifierSettings(heads_dir=ROOT / "models" / "heads", threads=2)).score(items)
     assert first == again
     for scores in first:
-        assert set(scores) == set(DEFAULT_LABELS)
+        assert set(scores) == set(classifier.info.labels)
         assert all(0.0 <= p <= 1.0 for p in scores.values())
 
 
@@ -68,7 +68,7 @@ def test_empty_text_scores_zero_without_calling_the_model(classifier: Transforme
         raise AssertionError("the encoder must not run for empty text")
 
     monkeypatch.setattr(classifier.scorer.encoder, "encode", boom)
-    assert classifier.score([_item(""), _item("   \n")]) == [dict.fromkeys(DEFAULT_LABELS, 0.0)] * 2
+    assert classifier.score([_item(""), _item("   \n")]) == [dict.fromkeys(classifier.info.labels, 0.0)] * 2
 
 
 def test_long_text_is_split_so_a_late_threat_still_counts(classifier: TransformerClassifier) -> None:
@@ -126,3 +126,14 @@ def test_model_info_is_exported_for_prometheus(classifier: TransformerClassifier
     export_model_info(classifier, registry)
     text = generate_latest(registry).decode()
     assert "cct_model_info{" in text and f'sha256="{classifier.info.sha256}"' in text
+
+
+def test_the_stance_head_scores_a_quoted_or_denied_claim_below_the_same_claim_asserted(
+        classifier: TransformerClassifier) -> None:
+    asserted = ["garlic in your socks overnight pulls the flu right out of you, trust me",
+                "our postal votes get binned at the depot, so turn up in person instead"]
+    framed = ["a viewer sent us a post saying garlic in your socks pulls the flu out of you; there is nothing to it",
+              "we were asked about the rumour that postal votes get binned at the depot, and the electoral office says no"]
+    stance = [s["stance_assert"] for s in classifier.score([_item(t, i) for i, t in enumerate(asserted + framed)])]
+    assert min(stance[:2]) > 0.5 > max(stance[2:]), stance
+

@@ -36,7 +36,7 @@ def test_classify_round_trips_ids_in_order_and_reports_bad_lines(tmp_path: Path)
     assert proc.exit_code == 0, proc.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["a", 7, "c", "d"]
-    assert set(rows[0]["scores"]) == {"claim", "election", "health", "threat", "hate"}
+    assert set(rows[0]["scores"]) == {"claim", "election", "health", "threat", "hate", "stance_assert"}
     assert rows[1]["scores"] == dict.fromkeys(rows[1]["scores"], 0.0)
     assert "line 2: skipped: not JSON" in proc.stderr
     assert "line 4: skipped: missing 'text'" in proc.stderr

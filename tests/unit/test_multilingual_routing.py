@@ -70,6 +70,12 @@ def test_heads_for_different_labels_are_refused() -> None:
         RoutedClassifier(Recording("english", ("en",), 0.1), Recording("multi", ("de",), 0.9, labels=("hate",)))
 
 
+def test_a_stance_head_only_one_engine_has_is_allowed() -> None:
+    routed = RoutedClassifier(Recording("english", ("en",), 0.1, labels=("election", "stance_assert")),
+                              Recording("multi", ("de",), 0.9))
+    assert routed.info.labels == ("election", "stance_assert")
+
+
 def test_auto_without_an_engine_keeps_the_english_classifier_and_on_refuses(tmp_path: Path) -> None:
     english = Recording("english", ("en",), 0.1)
     missing = {"multilingual_onnx_dir": tmp_path / "none", "multilingual_models_dir": tmp_path / "none"}
