@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Where a monitor replica's resident memory goes, component by component (measurement only).
+
+Builds the classify and rules stages as `cct-monitor run` does (`monitor.app`), then runs the pipeline
+(no Kafka, no sinks) over the bench workload's English chunks in polls of 256, printing the process RSS
+after each step and the peak (VmHWM):
+
+    python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
+                                     [--german 0]
+
+`--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
+multilingual engine loading at the first one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss() -> tuple[float, float]:
+    """(RSS, peak RSS) of this process in MiB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, name: str) -> None:
+        now, peak = rss()
+        print(f"{name:<58} RSS {now:7.1f} MiB  {now - self.last:+7.1f}   peak {peak:7.1f}", flush=True)
+        self.last = now
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--chunks", type=int, default=8000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--multilingual", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--german", type=int, default=0)
+    args = ap.parse_args()
+    step = Steps()
+    step("python")
+    import numpy  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+    from prometheus_client import CollectorRegistry
+
+    from monitor.app import build_classifier, build_engine
+    from monitor.bench.workload import Workload
+    from monitor.metrics import Metrics
+    from monitor.pipeline import Pipeline
+    from monitor.settings import Settings
+    from monitor.stages import SourceRecord
+
+    step("imports (numpy, onnxruntime, tokenizers, kafka, pydantic, monitor)")
+    settings = Settings()
+    settings.rules.paths = [ROOT / "rules"]
+    settings.classifier.threads, settings.classifier.max_batch_size = args.threads, args.batch
+    settings.classifier.multilingual = args.multilingual
+    classifier = build_classifier(settings)
+    step("classifier(s) built (the multilingual engine verified, not loaded)")
+    metrics = Metrics(CollectorRegistry())
+    engine = build_engine(settings, metrics, classifier)
+    step("rule engine: rules, narrative indexes, startup rule tests")
+    pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
+    stream = iter(Workload(500, seed=7, run_id="mem"))
+    chunks = [next(stream) for _ in range(args.chunks)]
+    spoken = (line.split("\t", 1) for line in (ROOT / "tests/fixtures/languages/spoken.tsv").read_text("utf-8").splitlines())
+    german = [text for lang, text in spoken if lang == "de"]
+    chunks += [{"broadcast_id": "mem-de", "seq": i, "language": "de", "text": german[i % len(german)]}
+               for i in range(args.german)]
+    for start in range(0, len(chunks), 256):
+        part = chunks[start:start + 256]
+        pipeline.process([SourceRecord("t", 0, start + i, None, json.dumps(c).encode()) for i, c in enumerate(part)])
+        if (start // 256) % 8 == 7 or start + 256 >= len(chunks):
+            step(f"after {min(start + 256, len(chunks))} chunks")
+    trim = ctypes.CDLL("libc.so.6").malloc_trim
+    trim(0)
+    step("malloc_trim")
+    cached = len(classifier.scorer.cache) if classifier is not None else 0
+    if classifier is not None:
+        classifier.scorer.clear_cache()
+    gc.collect()
+    trim(0)
+    step(f"the scorer's embedding LRU emptied ({cached} vectors)")
+
+
+if __name__ == "__main__":
+    main()
