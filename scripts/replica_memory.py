@@ -6,10 +6,12 @@ Builds the classify and rules stages as `cct-monitor run` does (`monitor.app`), 
 after each step and the peak (VmHWM):
 
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
-                                     [--german 0]
+                                     [--german 0] [--no-english-arena]
+    python scripts/replica_memory.py --engine-parts
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
-multilingual engine loading at the first one.
+multilingual engine loading at the first one; `--no-english-arena` runs the English session without
+ONNX Runtime's CPU arena; `--engine-parts` instead loads each export's tokenizer and session on their own.
 """
 
 from __future__ import annotations
@@ -39,6 +41,26 @@ class Steps:
         self.last = now
 
 
+def engine_parts() -> None:
+    """RSS added by each export's tokenizer, then its ONNX Runtime session (as `OnnxEncoder` opens them)."""
+    import onnxruntime as ort
+    import tokenizers
+
+    step = Steps()
+    step("onnxruntime and tokenizers imported")
+    held: list[object] = []  # kept alive, as an encoder keeps them
+    for name, arena in (("onnx", True), ("onnx-multilingual", False)):
+        export = ROOT / "models" / name
+        manifest = json.loads((export / "manifest.json").read_text())
+        held.append(tokenizers.Tokenizer.from_file(str(export / manifest["tokenizer"]["file"])))
+        step(f"models/{name}: tokenizer")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.enable_cpu_mem_arena = 1, arena
+        held.append(ort.InferenceSession(str(export / manifest["files"]["int8"]["file"]), options,
+                                         providers=["CPUExecutionProvider"]))
+        step(f"models/{name}: ONNX Runtime session (CPU arena {'on' if arena else 'off'})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chunks", type=int, default=8000)
@@ -46,7 +68,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--multilingual", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--german", type=int, default=0)
+    ap.add_argument("--no-english-arena", action="store_true")
+    ap.add_argument("--engine-parts", action="store_true")
     args = ap.parse_args()
+    if args.engine_parts:
+        engine_parts()
+        return
     step = Steps()
     step("python")
     import numpy  # noqa: F401
@@ -66,6 +93,10 @@ def main() -> None:
     settings.rules.paths = [ROOT / "rules"]
     settings.classifier.threads, settings.classifier.max_batch_size = args.threads, args.batch
     settings.classifier.multilingual = args.multilingual
+    if args.no_english_arena:
+        from monitor.classify.ort_encoder import OnnxEncoder
+
+        OnnxEncoder.memory_arena = False  # the multilingual engine has it off already
     classifier = build_classifier(settings)
     step("classifier(s) built (the multilingual engine verified, not loaded)")
     metrics = Metrics(CollectorRegistry())
