@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Where a monitor replica's resident memory goes, component by component (measurement only).
+"""Where a monitor replica's resident memory (and CPU per chunk) goes, component by component (measurement only).
 
 Builds the classify and rules stages as `cct-monitor run` does (`monitor.app`), then runs the pipeline
 (no Kafka, no sinks) over the bench workload's English chunks in polls of 256, printing the process RSS
 after each step and the peak (VmHWM):
 
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
-                                     [--german 0] [--no-english-arena]
+                                     [--german 0] [--no-english-arena] [--poll 256] [--blas-threads N]
     python scripts/replica_memory.py --engine-parts
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
 multilingual engine loading at the first one; `--no-english-arena` runs the English session without
-ONNX Runtime's CPU arena; `--engine-parts` instead loads each export's tokenizer and session on their own.
+ONNX Runtime's CPU arena; `--poll` sets the records per polled batch; `--blas-threads N` lets numpy's BLAS
+use N threads instead of the one the classifier sets; `--engine-parts` instead loads each export's tokenizer
+and session on their own. The last line gives the pipeline's CPU time per chunk.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import ctypes
 import gc
 import json
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +72,8 @@ def main() -> None:
     ap.add_argument("--multilingual", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--german", type=int, default=0)
     ap.add_argument("--no-english-arena", action="store_true")
+    ap.add_argument("--poll", type=int, default=256)
+    ap.add_argument("--blas-threads", type=int, default=None)
     ap.add_argument("--engine-parts", action="store_true")
     args = ap.parse_args()
     if args.engine_parts:
@@ -102,6 +107,10 @@ def main() -> None:
     metrics = Metrics(CollectorRegistry())
     engine = build_engine(settings, metrics, classifier)
     step("rule engine: rules, narrative indexes, startup rule tests")
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
     stream = iter(Workload(500, seed=7, run_id="mem"))
     chunks = [next(stream) for _ in range(args.chunks)]
@@ -109,11 +118,14 @@ def main() -> None:
     german = [text for lang, text in spoken if lang == "de"]
     chunks += [{"broadcast_id": "mem-de", "seq": i, "language": "de", "text": german[i % len(german)]}
                for i in range(args.german)]
-    for start in range(0, len(chunks), 256):
-        part = chunks[start:start + 256]
-        pipeline.process([SourceRecord("t", 0, start + i, None, json.dumps(c).encode()) for i, c in enumerate(part)])
-        if (start // 256) % 8 == 7 or start + 256 >= len(chunks):
-            step(f"after {min(start + 256, len(chunks))} chunks")
+    records = [SourceRecord("t", 0, i, None, json.dumps(c).encode()) for i, c in enumerate(chunks)]
+    cpu, every = 0.0, max(1, 2048 // args.poll)
+    for n, start in enumerate(range(0, len(records), args.poll)):
+        t0 = time.process_time()
+        pipeline.process(records[start:start + args.poll])
+        cpu += time.process_time() - t0
+        if n % every == every - 1 or start + args.poll >= len(records):
+            step(f"after {min(start + args.poll, len(records))} chunks")
     trim = ctypes.CDLL("libc.so.6").malloc_trim
     trim(0)
     step("malloc_trim")
@@ -123,6 +135,7 @@ def main() -> None:
     gc.collect()
     trim(0)
     step(f"the scorer's embedding LRU emptied ({cached} vectors)")
+    print(f"pipeline CPU: {1000 * cpu / len(records):.2f} ms per chunk (polls of {args.poll})")
 
 
 if __name__ == "__main__":
