@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.bench.harness import AlertCollector, MonitorProcess, Producer, Registry, model_info, stage_seconds
-from monitor.bench.procstats import Sampler, percentiles
+from monitor.bench.procstats import HostCpu, Sampler, listener_pid, percentiles
 from monitor.bench.profile import Profiler
 from monitor.bench.workload import Workload
 from monitor.kafka_admin import create_topics
@@ -48,6 +48,12 @@ class PipelineConfig:
     drain_timeout_s: float = 300.0
 
 
+def broker_pid(bootstrap: str) -> int | None:
+    """The local process behind the first bootstrap address (None for a remote broker or when not found)."""
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    return listener_pid(int(port)) if host in ("127.0.0.1", "localhost", "::1", "[::1]") and port.isdigit() else None
+
+
 class PipelineBench:
     """Runs the pipeline measurement and returns its figures as plain data."""
 
@@ -63,6 +69,7 @@ class PipelineBench:
         self.stream: Iterator[dict[str, Any]] = iter(self.workload)
         self.monitors: list[MonitorProcess] = []
         self.sampler: Sampler | None = None
+        self.host: HostCpu | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
@@ -124,14 +131,15 @@ class PipelineBench:
         if profiler:
             profiler.start()
         assert self.sampler is not None
-        cpu0 = self.sampler.cpu_seconds()
+        assert self.host is not None
+        cpu0, host0 = self.sampler.cpu_seconds(), self.host.snapshot()
         burst_at = time.time()
         produced_at = producer.burst(self.stream, self.cfg.backlog, "capacity")
         ids = self.registry.phase_ids("capacity")
         decided = self._wait_decided(ids, self.cfg.drain_timeout_s)
         if profiler:
             profiler.stop()
-        cpu = self.sampler.cpu_seconds() - cpu0
+        cpu, host1 = self.sampler.cpu_seconds() - cpu0, self.host.snapshot()
         stages = {k: round(v - stages_before.get(k, 0.0), 3) for k, v in self._stages().items()}
         times = sorted(decided[i] for i in ids if i in decided and i not in ids_before)
         after = [t for t in times if t > produced_at]
@@ -153,6 +161,7 @@ class PipelineBench:
             "drain_window_s": round(t_b - t_a, 3),
             "throughput_cps": round(throughput, 1),
             "cpu_s_per_chunk": round(cpu / len(times), 5) if times else None,
+            "host_cpu_ms_per_chunk": HostCpu.per_chunk_ms(host0, host1, len(times), time.time() - burst_at),
         }
 
     def _latencies(self, phase: str, decided: dict[str, float], alerts: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
@@ -188,16 +197,18 @@ class PipelineBench:
     def _paced(self, producer: Producer, alerts: AlertCollector, fraction: float, capacity: float, phase: str,
                seconds: float) -> dict[str, Any]:
         rate = max(1.0, fraction * capacity)
-        cpu0, t0 = self.sampler.cpu_seconds() if self.sampler else 0.0, time.time()
+        assert self.sampler is not None and self.host is not None
+        cpu0, host0, t0 = self.sampler.cpu_seconds(), self.host.snapshot(), time.time()
         sent, achieved = producer.paced(self.stream, rate, seconds, phase)
         ids = self.registry.phase_ids(phase)
         decided = self._wait_decided(ids, max(60.0, seconds))
         time.sleep(1.0)
-        cpu = (self.sampler.cpu_seconds() if self.sampler else 0.0) - cpu0
+        cpu, host1 = self.sampler.cpu_seconds() - cpu0, self.host.snapshot()
         out = {"load": fraction, "offered_cps": round(rate, 1), "achieved_cps": round(achieved, 1),
                "seconds": round(time.time() - t0, 1)}
         out.update(self._latencies(phase, decided, alerts.alerts()))
         out["cpu_s_per_chunk"] = round(cpu / max(1, out["decided"]), 5)
+        out["host_cpu_ms_per_chunk"] = HostCpu.per_chunk_ms(host0, host1, out["decided"], time.time() - t0)
         return out
 
     def _soak(self, producer: Producer, alerts: AlertCollector, capacity: float) -> dict[str, Any]:
@@ -237,6 +248,7 @@ class PipelineBench:
         try:
             self.monitors = [MonitorProcess(i, self._env(), cfg.workdir, cfg.config_path, cfg.args) for i in range(cfg.consumers)]
             self.sampler = Sampler([m.pid for m in self.monitors]).start()
+            self.host = HostCpu([m.pid for m in self.monitors], broker_pid(cfg.bootstrap))
             t_start = time.monotonic()
             self._warm_up(producer)
             startup_s = time.monotonic() - t_start
@@ -247,6 +259,7 @@ class PipelineBench:
                 "partitions": cfg.partitions,
                 "broadcasts": cfg.broadcasts,
                 "startup_s": round(startup_s, 1),
+                "broker_cpu_measured": self.host.broker is not None,
                 "model_info": model_info(self.monitors[0].scrape()),
                 "capacity": capacity,
                 "throughput_cps": capacity["throughput_cps"],

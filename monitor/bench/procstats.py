@@ -36,6 +36,62 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle, not waiting on I/O) since boot."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:]]
+    except (FileNotFoundError, ValueError):
+        return 0.0
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / _CLK_TCK  # user..steal, less idle and iowait
+
+
+def listener_pid(port: int) -> int | None:
+    """The process listening on this local TCP port (the benchmark's broker), or None when not found."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                rows = [line.split() for line in fh.readlines()[1:]]
+        except FileNotFoundError:
+            continue
+        inodes |= {r[9] for r in rows if r[3] == "0A" and int(r[1].rsplit(":", 1)[1], 16) == port}  # 0A: LISTEN
+    wanted = {f"socket:[{i}]" for i in inodes}
+    for pid in (int(d) for d in os.listdir("/proc") if d.isdigit()) if wanted else ():
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in wanted for fd in os.listdir(f"/proc/{pid}/fd")):
+                return pid
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+    return None
+
+
+@dataclass
+class HostCpu:
+    """Where the machine's CPU goes while the pipeline runs: the monitor replicas, the broker, this
+    benchmark process (producer, alert reader, decision reader) and everything else on the machine."""
+
+    monitors: list[int]
+    broker: int | None
+
+    def snapshot(self) -> dict[str, float]:
+        return {
+            "monitor": sum(cpu_seconds(p) for p in self.monitors),
+            "broker": cpu_seconds(self.broker) if self.broker else 0.0,
+            "load_generator": time.process_time(),
+            "machine": machine_busy_seconds(),
+        }
+
+    @staticmethod
+    def per_chunk_ms(before: dict[str, float], after: dict[str, float], chunks: int, wall_s: float) -> dict[str, float]:
+        """CPU ms per decided chunk by consumer ('other': the rest of the machine) and the cores kept busy."""
+        used = {k: after[k] - before[k] for k in before}
+        used["other"] = max(0.0, used["machine"] - used["monitor"] - used["broker"] - used["load_generator"])
+        out = {k: round(1000 * used[k] / max(1, chunks), 3) for k in ("monitor", "broker", "load_generator", "other")}
+        out["cores_busy"] = round(used["machine"] / wall_s, 2) if wall_s > 0 else 0.0
+        return out
+
+
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
     model = ""

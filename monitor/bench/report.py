@@ -71,6 +71,22 @@ def _pcts(d: dict[str, float | None]) -> str:
     return "/".join("-" if d[k] is None else f"{d[k]:.2f}" for k in ("p50", "p95", "p99"))
 
 
+def host_cpu_lines(pipe: dict[str, Any]) -> list[str]:
+    """Where the machine's CPU went in each phase, per decided chunk (the broker and load generator share the cores)."""
+    phases = [("capacity", pipe.get("capacity") or {})] + [(f"{100 * ld['load']:.0f} %", ld) for ld in pipe.get("loads", [])]
+    rows = [(name, ph["host_cpu_ms_per_chunk"]) for name, ph in phases if ph.get("host_cpu_ms_per_chunk")]
+    if not rows:
+        return []
+    out = ["", f"machine CPU ms per decided chunk: {'phase':<10}{'monitor':>9}{'broker':>9}{'load gen.':>11}{'other':>8}"
+               f"{'cores busy':>12}"]
+    if not pipe.get("broker_cpu_measured"):
+        out.append("  (broker process not found on this machine: its CPU, if local, is in 'other')")
+    for name, h in rows:
+        out.append(f"{'':<34}{name:<10}{h['monitor']:>9.2f}{h['broker']:>9.2f}{h['load_generator']:>11.2f}"
+                   f"{h['other']:>8.2f}{h['cores_busy']:>12.2f}")
+    return out
+
+
 def render(result: dict[str, Any]) -> str:
     """The human-readable table."""
     m = result["machine"]
@@ -114,6 +130,7 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"{pct:<14}{ld['offered_cps']:>10}{ld['achieved_cps']:>9}  "
                          f"{_pcts(ld['decision_latency_s']):<28}{_pcts(ld['alert_latency_s']):<25}{ld['alerts']:>7}"
                          f"{_fmt(ld['cpu_s_per_chunk']):>12}")
+        lines += host_cpu_lines(pipe)
         soak = pipe.get("soak")
         if soak:
             lines.append(f"soak {soak['minutes']} min at {100 * soak['load']:.0f} %: p99 {soak['p99_first_s']} → {soak['p99_last_s']} s, "

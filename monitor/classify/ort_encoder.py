@@ -35,14 +35,15 @@ def export_command(out_dir: Path, model: str) -> str:
 
 
 class OnnxEncoder(PooledEncoder):
-    """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text)."""
+    """L2-normalised mean-pooled embeddings from the exported graph (float32 numpy, one row per text).
+
+    The export is verified at construction. With `lazy`, the tokenizer and the ONNX Runtime session (the
+    memory) are created at their first use instead (`load`); `loaded` says whether they are."""
 
     #: ONNX Runtime's CPU arena keeps the largest batch's buffers; a subclass may trade it for memory.
     memory_arena = True
 
-    def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8") -> None:
-        import onnxruntime as ort
-
+    def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8", lazy: bool = False) -> None:
         self.config = config
         self.export_dir = Path(export_dir)
         fix = self.rebuild_hint()
@@ -70,19 +71,47 @@ class OnnxEncoder(PooledEncoder):
         self.device = "cpu"
         self._inputs = list(manifest["inputs"])
         self._output = manifest["output"]
-        self.tokenizer = FastTokenizer(self.export_dir / manifest["tokenizer"]["file"], manifest["pad_id"], self._inputs)
+        self._pad_id = int(manifest["pad_id"])
+        self._graph = self.export_dir / entry["file"]
+        self._tokenizer_file = self.export_dir / manifest["tokenizer"]["file"]
+        self._engine: tuple[FastTokenizer, Any] | None = None
+        self.check_layers()
+        if not lazy:
+            self.load()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the tokenizer and the ONNX Runtime session exist."""
+        return self._engine is not None
+
+    def load(self) -> tuple[FastTokenizer, Any]:
+        """The tokenizer and the ONNX Runtime session, created at the first call."""
+        if self._engine is not None:
+            return self._engine
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = config.threads or (os.cpu_count() or 1)
+        options.intra_op_num_threads = self.config.threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = self.memory_arena
         # like OMP_WAIT_POLICY=PASSIVE for torch: idle workers must not spin on the cores the rest of the
         # monitor (decode, rules, sinks, Kafka I/O, often a broker) needs between two encoder calls
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(self.export_dir / entry["file"]), options, providers=["CPUExecutionProvider"])
-        self.check_layers()
+        session = ort.InferenceSession(str(self._graph), options, providers=["CPUExecutionProvider"])
+        self._engine = (FastTokenizer(self._tokenizer_file, self._pad_id, self._inputs), session)
+        return self._engine
+
+    @property
+    def tokenizer(self) -> FastTokenizer:
+        return self.load()[0]
+
+    @property
+    def session(self) -> Any:
+        """The ONNX Runtime `InferenceSession`."""
+        return self.load()[1]
 
     def rebuild_hint(self) -> str:
         """The command that rebuilds this export, for error messages."""

@@ -102,6 +102,9 @@ class EmbeddingLru:
             self._vectors.popitem(last=False)
         return out
 
+    def __len__(self) -> int:
+        return len(self._vectors)
+
     def clear(self) -> None:
         self._vectors.clear()
 

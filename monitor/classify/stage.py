@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Info
+from monitor.classify.blas import serving_blas_limits
 from monitor.classify.encoder import EncoderConfig
 from monitor.classify.heads import Head, file_sha256, load_heads
 from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
@@ -210,7 +211,9 @@ def _multitask(settings: ClassifierSettings, models_dir: Path, manifest: dict, l
 def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str] | None = None) -> TransformerClassifier:
     """Load the classifier the settings name: `heads_dir` (per-label heads, format `cct-heads/1`) when set,
     else the models directory (default: the bundled `models/`), whose `manifest.json` says its format;
-    a models directory without a manifest but with `heads/` is read as per-label heads."""
+    a models directory without a manifest but with `heads/` is read as per-label heads. From here on the
+    process's BLAS runs on one thread (`monitor.classify.blas`)."""
+    serving_blas_limits()
     if settings.heads_dir:
         return _legacy(settings, Path(settings.heads_dir), labels)
     models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()

@@ -82,10 +82,10 @@ def test_cmd(ctx: click.Context, paths: tuple[Path, ...], junit: Path | None, ve
     if result.problems:
         ctx.exit(1)
     from monitor.narratives.matcher import encoder_for
-    from monitor.rules_engine.engine import RuleEngine
+    from monitor.rules_engine.engine import rules_use_labels
 
     classifier = None
-    if settings.classifier.enabled and RuleEngine(result.sets, every_rule=True).uses_labels:
+    if settings.classifier.enabled and rules_use_labels(result.sets):
         classifier = _load_classifier(ctx)
     report = run_rule_tests(result.sets, classifier.score if classifier is not None else None,
                             settings.pipeline.context_chunks, encoder=encoder_for(classifier))
@@ -149,15 +149,20 @@ def explain(ctx: click.Context, text: str, fields: tuple[str, ...], context: tup
             as_json: bool, **_flags: Any) -> None:
     """Show how every rule evaluates one chunk: each condition with its value, exceptions and escalations."""
     from monitor.contracts import InvalidChunk, chunk_from_obj
-    from monitor.rules_engine.engine import RuleEngine
+    from monitor.narratives.matcher import encoder_for
+    from monitor.rules_engine.engine import RuleEngine, rules_use_labels
     from monitor.rules_engine.explain import render_explanation
     from monitor.rules_engine.loader import RuleLoadError, load_or_raise, rule_test_chunk
     from monitor.rules_engine.stage import resolve_rule_paths
     from monitor.stages import SourceRecord, WorkItem
 
     settings = settings_from_context(ctx)
+    classifier = None
     try:
-        engine = RuleEngine(load_or_raise(resolve_rule_paths(settings.rules.paths)))
+        sets = load_or_raise(resolve_rule_paths(settings.rules.paths))
+        if settings.classifier.enabled and rules_use_labels(sets):
+            classifier = _load_classifier(ctx)  # first, so the narrative matcher reads its encoder
+        engine = RuleEngine(sets, encoder=encoder_for(classifier))
     except RuleLoadError as exc:
         raise click.ClickException(f"the rules do not validate:\n{exc}") from None
     try:
@@ -171,8 +176,8 @@ def explain(ctx: click.Context, text: str, fields: tuple[str, ...], context: tup
     except InvalidChunk as exc:
         raise click.BadParameter(exc.detail, param_hint="--field") from None
     item = WorkItem(chunk, SourceRecord("explain", 0, 0, None, None), ctx_chunks)
-    if settings.classifier.enabled and engine.uses_labels:
-        item.scores = _load_classifier(ctx).score([item])[0]
+    if classifier is not None and engine.uses_labels:
+        item.scores = classifier.score([item])[0]
     item.scores.update(overrides)
     entries = engine.explain(item)
     if as_json:

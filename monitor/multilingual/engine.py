@@ -124,9 +124,11 @@ class MultilingualEncoder(OnnxEncoder):
 
     memory_arena = False
 
-    def __init__(self, export_dir: Path | None = None, threads: int | None = None, max_tokens: int = 128) -> None:
+    def __init__(self, export_dir: Path | None = None, threads: int | None = None, max_tokens: int = 128,
+                 lazy: bool = False) -> None:
         export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
-        super().__init__(EncoderConfig(model=NAME, threads=threads, max_tokens=max_tokens, layers=(-1,)), export_dir)
+        super().__init__(EncoderConfig(model=NAME, threads=threads, max_tokens=max_tokens, layers=(-1,)), export_dir,
+                         lazy=lazy)
 
     def rebuild_hint(self) -> str:
         return f"{EXPORT_COMMAND} --output {self.export_dir}"

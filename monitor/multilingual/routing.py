@@ -2,7 +2,9 @@
 non-English EU languages to the multilingual engine and its heads (`classifier.multilingual`).
 
 One encoder forward per chunk: a batch is split by language, each part scored by one classifier, the
-scores put back in order. Chunks whose language is undetermined or unsupported stay with the English
+scores put back in order. The multilingual engine is verified at start but its ONNX Runtime session and
+tokenizer (~190 MiB resident) are created when the first chunk routed to it arrives, logged once, so a
+replica that only ever sees English never holds them. Chunks whose language is undetermined or unsupported stay with the English
 classifier (the language router has already kept unsupported ones away from it). Each decision carries
 the model that scored its chunk (`model_for`).
 """
@@ -36,7 +38,9 @@ class MultilingualUnavailable(RuntimeError):
 
 
 def multilingual_classifier(settings: ClassifierSettings) -> TransformerClassifier | None:
-    """The multilingual engine + heads, or None when `multilingual` is off, or auto and it is not built/verified."""
+    """The multilingual engine + heads, or None when `multilingual` is off, or auto and it is not built/verified.
+
+    The engine is verified now and loads at its first encode."""
     if settings.multilingual == "off":
         return None
     try:
@@ -46,7 +50,7 @@ def multilingual_classifier(settings: ClassifierSettings) -> TransformerClassifi
         heads_dir = Path(settings.multilingual_models_dir or bundled("multilingual")) / "heads"
 
         encoder = MultilingualEncoder(settings.multilingual_onnx_dir, threads=settings.threads,
-                                      max_tokens=settings.max_tokens)
+                                      max_tokens=settings.max_tokens, lazy=True)
         heads = load_heads(heads_dir, list(DEFAULT_LABELS))
         stale = [h.label for h in heads if h.meta.get("encoder", {}).get("sha256") != encoder.sha256]
         if stale:
@@ -72,6 +76,7 @@ class RoutedClassifier:
             raise ValueError(f"the multilingual heads score {sorted(harm[1])}, the English ones "
                              f"{sorted(harm[0])}; both must score the same labels")
         self.english, self.multilingual = english, multilingual
+        self._multilingual_used = False
         self.scorer = english.scorer
         en, ml = english.info, multilingual.info
         self._info = ModelInfo(
@@ -101,6 +106,11 @@ class RoutedClassifier:
         for i, item in enumerate(items):
             parts[self._routed(item)].append(i)
         for routed, idx in parts.items():
+            if routed and idx and not self._multilingual_used:
+                self._multilingual_used = True
+                first = items[idx[0]]
+                log.info("first chunk in %s (broadcast %s): loading the multilingual engine %s",
+                         first.language or first.chunk.language, first.chunk.broadcast_id, self.multilingual.info.name)
             if idx:
                 clf = self.multilingual if routed else self.english
                 for i, scores in zip(idx, clf.score([items[i] for i in idx]), strict=True):
@@ -130,5 +140,6 @@ def with_multilingual(english: TransformerClassifier, settings: ClassifierSettin
     multilingual = multilingual_classifier(settings)
     if multilingual is None:
         return english
-    log.info("multilingual engine %s reads %s", multilingual.info.name, ",".join(multilingual.info.languages))
+    log.info("multilingual engine %s reads %s (loaded when the first chunk in one of them arrives)",
+             multilingual.info.name, ",".join(multilingual.info.languages))
     return RoutedClassifier(english, multilingual)

@@ -156,11 +156,16 @@ class NarrativeIndex:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise ValueError(f"document id '{dup}' appears twice")
+        empty = next((d.id for d in docs if not d.texts), None)
+        if empty is not None:
+            raise ValueError(f"document '{empty}' has no wording")
         self.docs = list(docs)
         self.encoder = encoder
         self.model = model
         self.fusion = fusion if model is None else replace(fusion, dense_weight=model.dense_weight, bm25_k=model.bm25_k)
+        # the document of each wording, and where each document's wordings start (contiguous, in document order)
         self.owner = np.array([i for i, d in enumerate(self.docs) for _ in d.texts], dtype=np.int64)
+        self.starts = np.cumsum([0, *(len(d.texts) for d in self.docs[:-1])], dtype=np.int64)
         wordings = [t for d in self.docs for t in d.texts]
         self.vectors = embed(wordings, encoder, cache_path)
         self.bm25 = _Bm25([" ".join(d.texts) for d in self.docs])
@@ -200,9 +205,9 @@ class NarrativeIndex:
     def best_per_document(self, query_vectors: np.ndarray) -> np.ndarray:
         """queries × documents: the best cosine of each query vector over each document's wordings."""
         sims = query_vectors @ self.vectors.T
-        best = np.full((len(query_vectors), len(self.docs)), -1.0, dtype=np.float32)
-        np.maximum.at(best.T, self.owner, sims.T)
-        return best
+        if not len(sims):
+            return np.zeros((0, len(self.docs)), dtype=np.float32)
+        return np.maximum(np.maximum.reduceat(sims, self.starts, axis=1), -1.0, dtype=np.float32)
 
     def lexical_scores(self, queries: Sequence[str]) -> np.ndarray:
         """queries × documents: BM25 squashed into [0, 1)."""

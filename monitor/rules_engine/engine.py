@@ -99,6 +99,18 @@ def escalate(severity: str, levels: int) -> str:
     return SEVERITIES[max(0, min(len(SEVERITIES) - 1, index))]
 
 
+def rules_narratives(sets: Sequence[LoadedRuleSet]) -> list[LoadedNarrativeSet]:
+    """The narrative sets beside the rule files, when some rule reads one (else none are loaded)."""
+    return load_sets_or_raise(narrative_dirs([s.path for s in sets])) if narrative_keys(sets) else []
+
+
+def rules_use_labels(sets: Sequence[LoadedRuleSet]) -> bool:
+    """True when some rule of `sets`, deprecated ones included, reads classifier scores. Compiles the rules
+    but builds no narrative index, so a caller can load the classifier first and lend the engine its encoder."""
+    narratives = {n.set.id: n for n in rules_narratives(sets)}
+    return any(c.uses_labels for c in compile_rule_sets(sets, narratives))
+
+
 class RuleEngine:
     """Compiled rule sets evaluated over per-broadcast rule state. One instance per loaded rule version.
 
@@ -122,10 +134,9 @@ class RuleEngine:
         encoder: TextEncoder | None = None,
     ) -> None:
         self.sets = list(sets)
-        used = narrative_keys(self.sets)
         if narratives is None:
-            narratives = load_sets_or_raise(narrative_dirs([s.path for s in self.sets])) if used else []
-        self.narratives = NarrativeMatcher(narratives, used, encoder)
+            narratives = rules_narratives(self.sets)
+        self.narratives = NarrativeMatcher(narratives, narrative_keys(self.sets), encoder)
         self.rules = [r for r in compile_rule_sets(self.sets, self.narratives.sets)
                       if every_rule or r.rule.status != "deprecated"]
         self.metrics = metrics

@@ -61,6 +61,19 @@ class ChunkView:
             self._cache[key] = _WORD.findall(self.plain(scope).casefold())
         return self._cache[key]
 
+    def word_set(self, scope: str) -> frozenset[str]:
+        key = ("word_set", scope)
+        if key not in self._cache:
+            self._cache[key] = frozenset(self.words(scope))
+        return self._cache[key]
+
+    def joined_words(self, scope: str) -> str:
+        """The words joined by single spaces."""
+        key = ("joined", scope)
+        if key not in self._cache:
+            self._cache[key] = " ".join(self.words(scope))
+        return self._cache[key]
+
     def field(self, name: str) -> Any:
         node: Any = self.chunk
         for part in name.split("."):

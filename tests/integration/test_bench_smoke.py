@@ -46,11 +46,17 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
     assert pipe["replica_exit_codes"] == [0] and pipe["replica_failures"] == []
     assert pipe["model_info"]["precision"].startswith("onnx-int8") and pipe["model_info"]["device"] == "cpu"
     assert [ld["load"] for ld in pipe["loads"]] == [0.25, 0.5]
+    # the broker is local: its CPU is told apart from the monitor's, the load generator's and the rest
+    assert pipe["broker_cpu_measured"] is True
+    for phase in (pipe["capacity"], *pipe["loads"]):
+        host = phase["host_cpu_ms_per_chunk"]
+        assert set(host) == {"monitor", "broker", "load_generator", "other", "cores_busy"}
+        assert host["monitor"] > 0 and host["broker"] > 0 and host["cores_busy"] > 0
     for load in pipe["loads"]:
         assert load["decided"] == load["chunks"] > 0
         assert set(load["decision_latency_s"]) == {"p50", "p95", "p99"}
         assert load["decision_latency_s"]["p99"] is not None
         assert set(load["alert_latency_s"]) == {"p50", "p95", "p99"}
     assert {"pipeline_vs_ceiling", "pipeline_vs_naive", "peak_rss_mb"} <= set(report["ratios"])
-    for line in ("naive", "model ceiling", "full pipeline via Kafka"):
+    for line in ("naive", "model ceiling", "full pipeline via Kafka", "machine CPU ms per decided chunk"):
         assert line in proc.stdout

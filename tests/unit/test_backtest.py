@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.narratives.matcher import shared_default_encoder
 from monitor.sample import sample_broadcast_path
 
 from audit_helpers import RULES_NEW, RULES_OLD
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 def _replay(old, new, *extra: str) -> CliRunner:
@@ -41,3 +45,14 @@ def test_the_reverse_change_adds_them_and_the_text_output_shows_the_evidence() -
 def test_same_rules_no_difference() -> None:
     diff = json.loads(_replay(RULES_OLD, RULES_OLD, "--json").output)
     assert diff["totals"]["added"] == diff["totals"]["removed"] == 0 and diff["totals"]["unchanged"] == 7
+
+
+def test_with_the_classifier_the_rule_engines_read_its_forward() -> None:
+    """The shipped rules match narratives; both engines embed with the classifier, no second encoder is loaded."""
+    shared_default_encoder.cache_clear()
+    out = CliRunner().invoke(cli, ["replay", "--rules", str(RULES), "--rules", str(RULES), "--json",
+                                   str(sample_broadcast_path())])
+    assert out.exit_code == 0, out.output
+    diff = json.loads(out.output)
+    assert diff["totals"]["added"] == diff["totals"]["removed"] == 0 and diff["totals"]["unchanged"] > 0
+    assert shared_default_encoder.cache_info().currsize == 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections import defaultdict
 
-from monitor.bench.procstats import percentiles
+from monitor.bench.pipeline_run import broker_pid
+from monitor.bench.procstats import HostCpu, listener_pid, percentiles
 from monitor.bench.profile import categorise, summarise
-from monitor.bench.report import ratios
+from monitor.bench.report import host_cpu_lines, ratios
 from monitor.bench.workload import VIOLATING, Workload
 from monitor.contracts import TranscriptChunk
 
@@ -91,3 +94,23 @@ def test_heap_trimmer_trims_at_most_once_per_interval() -> None:
     now[0] += 4.9
     trimmer()
     assert trimmer.trims == 1
+
+
+def test_host_cpu_finds_the_local_listener_and_splits_the_machine_per_chunk() -> None:
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+        port = srv.getsockname()[1]
+        assert listener_pid(port) == os.getpid() and broker_pid(f"127.0.0.1:{port},other:9092") == os.getpid()
+    assert broker_pid("kafka.example:9092") is None
+    before = {"monitor": 10.0, "broker": 2.0, "load_generator": 1.0, "machine": 20.0}
+    after = {"monitor": 13.0, "broker": 2.5, "load_generator": 1.5, "machine": 25.0}
+    share = HostCpu.per_chunk_ms(before, after, chunks=1000, wall_s=2.5)
+    assert share == {"monitor": 3.0, "broker": 0.5, "load_generator": 0.5, "other": 1.0, "cores_busy": 2.0}
+    host = HostCpu([os.getpid()], None)
+    a = host.snapshot()
+    sum(i * i for i in range(300_000))
+    b = host.snapshot()
+    assert b["monitor"] >= a["monitor"] and b["load_generator"] > a["load_generator"] and b["machine"] >= a["machine"]
+    text = "\n".join(host_cpu_lines({"broker_cpu_measured": False, "capacity": {"host_cpu_ms_per_chunk": share}, "loads": []}))
+    assert "capacity" in text and "3.00" in text and "in 'other'" in text

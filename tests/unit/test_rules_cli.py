@@ -10,6 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.narratives.matcher import shared_default_encoder
 from monitor.rules_engine.model import ruleset_json_schema
 from rules_helpers import ruleset, write_set
 
@@ -134,3 +135,15 @@ def test_diff_lists_added_removed_and_changed(tmp_path: Path) -> None:
     assert "changed  edit 1.0.0 -> 1.0.0  (behaviour: severity)  VERSION NOT BUMPED" in out
     code, out = invoke("rules", "diff", "--json", str(a), str(b))
     assert [c["kind"] for c in json.loads(out)["changes"]] == ["removed", "changed", "added"]
+
+
+def test_test_and_explain_with_the_classifier_load_no_second_encoder() -> None:
+    """The narrative matcher reads the classifier's forward: no default encoder (a second ONNX session) is loaded."""
+    shared_default_encoder.cache_clear()
+    code, out = invoke("rules", "test", str(RULES))
+    assert code == 0, out
+    assert " 0 failed, 0 skipped" in out.splitlines()[-1]
+    code, out = invoke("rules", "explain", "--rules", str(RULES), "--text", "the election was stolen from us")
+    assert code == 0, out
+    assert out.startswith("scores: ") and "claim-high-reach" in out
+    assert shared_default_encoder.cache_info().currsize == 0

@@ -12,6 +12,7 @@ language the rule declares (English for a rule without `languages:`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
@@ -74,8 +75,25 @@ class KeywordMatcher:
                 self.prefixes.setdefault(toks[0][0], []).append((toks[0], term))
             elif toks:
                 self.phrases.setdefault(toks[0], []).append((toks, term))
+        self._single = frozenset(toks[0] for entries in self.phrases.values() for toks, _ in entries if len(toks) == 1)
+        prefixes = sorted({p for entries in self.prefixes.values() for p, _ in entries})
+        # a word starting with one of the prefixes, in the words joined by spaces (words are \w+ runs)
+        self._prefix_re = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
 
-    def find(self, toks: Sequence[str], first_only: bool = False) -> list[str]:
+    def contains(self, toks: Sequence[str], unique: frozenset[str], joined: str) -> bool:
+        """Whether `find(toks)` would find anything (`unique`: the same words as a set, `joined`: joined by
+        spaces), by a set intersection and one regex search; the word-by-word scan runs only for phrases
+        whose first word is there."""
+        heads = unique.intersection(self.phrases)
+        if heads:
+            if not self._single.isdisjoint(heads):
+                return True
+            for i, tok in enumerate(toks):
+                if tok in heads and any(tuple(toks[i:i + len(phrase)]) == phrase for phrase, _ in self.phrases[tok]):
+                    return True
+        return self._prefix_re is not None and self._prefix_re.search(joined) is not None
+
+    def find(self, toks: Sequence[str]) -> list[str]:
         """Terms of the list found in `toks`, in order of appearance, without repeats."""
         found: list[str] = []
         for i, tok in enumerate(toks):
@@ -85,8 +103,6 @@ class KeywordMatcher:
             for prefix, term in self.prefixes.get(tok[:1], ()):
                 if tok.startswith(prefix) and term not in found:
                     found.append(term)
-            if first_only and found:
-                break
         return found
 
 
@@ -115,7 +131,8 @@ class KeywordLeaf:
     matchers: ListMatchers
 
     def test(self, view: ChunkView) -> bool:
-        return bool(self.matchers.for_language(view.language).find(view.words(self.scope), first_only=True))
+        return self.matchers.for_language(view.language).contains(view.words(self.scope), view.word_set(self.scope),
+                                                                 view.joined_words(self.scope))
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         terms = self.matchers.for_language(view.language).find(view.words(self.scope))

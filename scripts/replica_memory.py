@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Where a monitor replica's resident memory (and CPU per chunk) goes, component by component (measurement only).
+
+Builds the classify and rules stages as `cct-monitor run` does (`monitor.app`), then runs the pipeline
+(no Kafka, no sinks) over the bench workload's English chunks in polls of 256, printing the process RSS
+after each step and the peak (VmHWM):
+
+    python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
+                                     [--german 0] [--no-english-arena] [--poll 256] [--blas-threads N]
+    python scripts/replica_memory.py --engine-parts
+
+`--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
+multilingual engine loading at the first one; `--no-english-arena` runs the English session without
+ONNX Runtime's CPU arena; `--poll` sets the records per polled batch; `--blas-threads N` lets numpy's BLAS
+use N threads instead of the one the classifier sets; `--engine-parts` instead loads each export's tokenizer
+and session on their own. The last line gives the pipeline's CPU time per chunk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss() -> tuple[float, float]:
+    """(RSS, peak RSS) of this process in MiB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, name: str) -> None:
+        now, peak = rss()
+        print(f"{name:<58} RSS {now:7.1f} MiB  {now - self.last:+7.1f}   peak {peak:7.1f}", flush=True)
+        self.last = now
+
+
+def engine_parts() -> None:
+    """RSS added by each export's tokenizer, then its ONNX Runtime session (as `OnnxEncoder` opens them)."""
+    import onnxruntime as ort
+    import tokenizers
+
+    step = Steps()
+    step("onnxruntime and tokenizers imported")
+    held: list[object] = []  # kept alive, as an encoder keeps them
+    for name, arena in (("onnx", True), ("onnx-multilingual", False)):
+        export = ROOT / "models" / name
+        manifest = json.loads((export / "manifest.json").read_text())
+        held.append(tokenizers.Tokenizer.from_file(str(export / manifest["tokenizer"]["file"])))
+        step(f"models/{name}: tokenizer")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.enable_cpu_mem_arena = 1, arena
+        held.append(ort.InferenceSession(str(export / manifest["files"]["int8"]["file"]), options,
+                                         providers=["CPUExecutionProvider"]))
+        step(f"models/{name}: ONNX Runtime session (CPU arena {'on' if arena else 'off'})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--chunks", type=int, default=8000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--multilingual", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--german", type=int, default=0)
+    ap.add_argument("--no-english-arena", action="store_true")
+    ap.add_argument("--poll", type=int, default=256)
+    ap.add_argument("--blas-threads", type=int, default=None)
+    ap.add_argument("--engine-parts", action="store_true")
+    args = ap.parse_args()
+    if args.engine_parts:
+        engine_parts()
+        return
+    step = Steps()
+    step("python")
+    import numpy  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+    from prometheus_client import CollectorRegistry
+
+    from monitor.app import build_classifier, build_engine
+    from monitor.bench.workload import Workload
+    from monitor.metrics import Metrics
+    from monitor.pipeline import Pipeline
+    from monitor.settings import Settings
+    from monitor.stages import SourceRecord
+
+    step("imports (numpy, onnxruntime, tokenizers, kafka, pydantic, monitor)")
+    settings = Settings()
+    settings.rules.paths = [ROOT / "rules"]
+    settings.classifier.threads, settings.classifier.max_batch_size = args.threads, args.batch
+    settings.classifier.multilingual = args.multilingual
+    if args.no_english_arena:
+        from monitor.classify.ort_encoder import OnnxEncoder
+
+        OnnxEncoder.memory_arena = False  # the multilingual engine has it off already
+    classifier = build_classifier(settings)
+    step("classifier(s) built (the multilingual engine verified, not loaded)")
+    metrics = Metrics(CollectorRegistry())
+    engine = build_engine(settings, metrics, classifier)
+    step("rule engine: rules, narrative indexes, startup rule tests")
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
+    pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
+    stream = iter(Workload(500, seed=7, run_id="mem"))
+    chunks = [next(stream) for _ in range(args.chunks)]
+    spoken = (line.split("\t", 1) for line in (ROOT / "tests/fixtures/languages/spoken.tsv").read_text("utf-8").splitlines())
+    german = [text for lang, text in spoken if lang == "de"]
+    chunks += [{"broadcast_id": "mem-de", "seq": i, "language": "de", "text": german[i % len(german)]}
+               for i in range(args.german)]
+    records = [SourceRecord("t", 0, i, None, json.dumps(c).encode()) for i, c in enumerate(chunks)]
+    cpu, every = 0.0, max(1, 2048 // args.poll)
+    for n, start in enumerate(range(0, len(records), args.poll)):
+        t0 = time.process_time()
+        pipeline.process(records[start:start + args.poll])
+        cpu += time.process_time() - t0
+        if n % every == every - 1 or start + args.poll >= len(records):
+            step(f"after {min(start + args.poll, len(records))} chunks")
+    trim = ctypes.CDLL("libc.so.6").malloc_trim
+    trim(0)
+    step("malloc_trim")
+    cached = len(classifier.scorer.cache) if classifier is not None else 0
+    if classifier is not None:
+        classifier.scorer.clear_cache()
+    gc.collect()
+    trim(0)
+    step(f"the scorer's embedding LRU emptied ({cached} vectors)")
+    print(f"pipeline CPU: {1000 * cpu / len(records):.2f} ms per chunk (polls of {args.poll})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The rules stage's fast paths answer exactly what the plain scans answer (issue 12: rules CPU per chunk).
+
+Real files: the shipped keyword lists and narrative sets, the bundled sample broadcast and synthetic speech."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from monitor.narratives.index import encode_queries
+from monitor.narratives.loader import load_sets_or_raise, narrative_dirs
+from monitor.narratives.matcher import NarrativeMatcher, shared_default_encoder
+from monitor.rules_engine.leaves.keywords import KeywordMatcher, ListMatchers
+from monitor.rules_engine.loader import load_or_raise
+from monitor.rules_engine.view import words
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "monitor" / "data"
+
+
+def _texts() -> list[str]:
+    texts = []
+    for path in [DATA / "sample_broadcast.jsonl", *sorted((DATA / "synthetic").glob("*.jsonl"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = json.loads(line).get("text")
+            if text:
+                texts.append(text)
+    return texts
+
+
+def _contains(matcher: KeywordMatcher, text: str) -> bool:
+    toks = words(text)
+    return matcher.contains(toks, frozenset(toks), " ".join(toks))
+
+
+def test_keyword_contains_agrees_with_find_on_every_shipped_list() -> None:
+    texts = _texts()
+    matchers = [m for s in load_or_raise([ROOT / "rules"]) for entry in s.ruleset.keyword_lists.values()
+                for m in ListMatchers(entry).languages.values()]
+    hits = 0
+    for matcher in matchers:
+        for text in texts:
+            found = bool(matcher.find(words(text)))
+            assert _contains(matcher, text) == found, (matcher.find(words(text)), text)
+            hits += found
+    assert len(matchers) > 30 and 0 < hits < len(matchers) * len(texts)
+
+
+def test_keyword_contains_prefixes_start_words_and_phrases_need_their_words_in_order() -> None:
+    matcher = KeywordMatcher(["vaccin*", "stolen election", "rigged", "Café*"])
+    assert _contains(matcher, "the vaccines were tested") and _contains(matcher, "CAFETERIA talk")
+    assert not _contains(matcher, "they were unvaccinated"), "a prefix matches at the start of a word only"
+    assert _contains(matcher, "a stolen election, they say") and not _contains(matcher, "the election was stolen")
+    assert _contains(matcher, "it was Rigged!") and not _contains(matcher, "rigging")
+
+
+def test_best_per_document_is_the_best_wording_of_each_narrative() -> None:
+    sets = load_sets_or_raise(narrative_dirs([ROOT / "rules"]))
+    matcher = NarrativeMatcher(sets, {s.set.id for s in sets}, shared_default_encoder())
+    texts = _texts()[:60]
+    for index in matcher.indexes.values():
+        query = encode_queries(matcher.encoder, texts, None).plain
+        sims = query @ index.vectors.T
+        bounds = np.cumsum([0, *(len(d.texts) for d in index.docs)])
+        expected = np.stack([sims[:, a:b].max(axis=1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
+        assert np.array_equal(index.best_per_document(query), expected)
+        assert index.best_per_document(query[:0]).shape == (0, len(index.docs))
