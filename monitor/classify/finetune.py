@@ -40,6 +40,7 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from monitor.classify import trainset
 from monitor.classify.encoder import default_model_dir, weights_sha256
+from monitor.classify.encoder_delta import write_delta
 from monitor.classify.heads import file_sha256, load_heads, mean_context
 from monitor.classify.multitask import FORMAT, STANCES, MultiTaskHead, pair_features
 from monitor.classify.train import pick_threshold
@@ -433,6 +434,7 @@ def run(cfg: Config) -> dict[str, Any]:
     head.save(out / "multitask" / "head.safetensors")
     enc_sha = weights_sha256(out / "encoder")
     serve_cos = serving_check(out / "encoder", texts, emb)
+    write_delta(out / "encoder")  # only the fine-tuned layers are stored; the rest comes from the base package
     files = {str(p.relative_to(out)): file_sha256(p) for p in sorted((out / "encoder").iterdir()) if p.is_file()}
     files["multitask/head.safetensors"] = file_sha256(out / "multitask" / "head.safetensors")
     manifest = {

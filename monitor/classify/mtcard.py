@@ -149,7 +149,11 @@ def write_card(models: Path, functional: dict[str, Any] | None = None) -> Path:
         "| file | sha256 |", "|---|---|",
         *[f"| `{p}` | `{h}` |" for p, h in manifest["files"].items()],
         "",
-        f"Total {size / 1e6:.1f} MB. Encoder weights sha256 (the encoder's identity): `{manifest['encoder']['sha256']}`.",
+        f"Total {size / 1e6:.1f} MB. The encoder is stored as `encoder/delta.safetensors`, the tensors fine-tuning "
+        "changed (the top layers), and rebuilt at load over the base package's weights into a cache directory, "
+        "refused unless the rebuilt `model.safetensors` has the sha256 recorded in the delta "
+        "(`monitor/classify/encoder_delta.py`). Encoder weights sha256 (the encoder's identity): "
+        f"`{manifest['encoder']['sha256']}`.",
         "",
         "## Limits",
         "- English only. Public training text is written (debates, tweets, Reddit, Telegram); the spoken register comes "

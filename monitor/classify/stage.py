@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Info
 from monitor.classify.blas import serving_blas_limits
 from monitor.classify.encoder import EncoderConfig
+from monitor.classify.encoder_delta import materialise
 from monitor.classify.heads import Head, file_sha256, load_heads
 from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
 from monitor.classify.last_layer import LastLayerEncoder
@@ -194,7 +195,7 @@ def _multitask(settings: ClassifierSettings, models_dir: Path, manifest: dict, l
     head = load_multitask(head_path, head_spec)
     if labels is not None and set(labels) - set(head.labels):
         raise ValueError(f"{models_dir}: the multi-task head has no {sorted(set(labels) - set(head.labels))}")
-    model = settings.model if settings.model != "default" else str(models_dir / enc_spec["path"])
+    model = settings.model if settings.model != "default" else str(materialise(models_dir / enc_spec["path"]))
     encoder = build_encoder(settings, tuple(enc_spec.get("layers", (-1,))), model)
     if enc_spec.get("sha256") and enc_spec["sha256"] != encoder.sha256:
         raise ValueError(f"{models_dir}: the head was trained for encoder sha256 {enc_spec['sha256'][:12]}…, but "
