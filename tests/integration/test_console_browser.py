@@ -55,13 +55,17 @@ def _wait_css(driver, css: str, timeout_s: float = 60):
 
 def _history(driver) -> str:
     """The review history's text, or "" while the page is between documents (a review's redirect)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
 
     try:
         return driver.find_element(By.ID, "review-history").text
     except (NoSuchElementException, StaleElementReferenceException):
         return ""
+    except WebDriverException as exc:  # Chromium's form of a stale node: found, then replaced before it was read
+        if "does not belong to the document" in str(exc):
+            return ""
+        raise
 
 
 def _reviews(log_dir: Path) -> list[dict]:
