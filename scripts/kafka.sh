@@ -19,6 +19,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_HOME=${CCT_KAFKA_HOME:-"$here/../.kafka"}
 LIBS="$KAFKA_HOME/libs"
 
+# A random KRaft cluster id: 16 bytes in URL-safe base64, never starting with '-' (the storage tool would read
+# such an id as an option and fail; Kafka's own random-uuid avoids it the same way).
+cluster_id() {
+  python3 -c 'import base64,uuid
+while (u := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(u)'
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 fetch() {
@@ -89,8 +96,9 @@ Configuration:
     Root: {level: WARN, AppenderRef: [{ref: STDOUT}]}
     Logger: [{name: kafka.server.KafkaRaftServer, level: INFO}]
 LOG
-  java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
-       -c "$dir/server.properties" -S "SCRAM-SHA-512=[name=cct,password=$(cat "$dir/sasl_password")]" > "$dir/format.log" 2>&1
+  java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(cluster_id)" \
+       -c "$dir/server.properties" -S "SCRAM-SHA-512=[name=cct,password=$(cat "$dir/sasl_password")]" > "$dir/format.log" 2>&1 \
+    || { echo "kafka.sh: formatting the storage failed ($dir/format.log):" >&2; cat "$dir/format.log" >&2; exit 1; }
   echo "127.0.0.1:$port" > "$dir/bootstrap"
   echo "127.0.0.1:$sport" > "$dir/sasl_bootstrap"
   if [ -n "$tls_listeners" ]; then
