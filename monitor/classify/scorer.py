@@ -93,7 +93,8 @@ class EmbeddingLru:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
             for text, vec in zip(missing, self.encoder.encode(missing, batch_size=self.batch_size)):
-                self._vectors[text] = vec
+                # a copy, not a row view: a view would keep its whole encoder batch alive while any row is cached
+                self._vectors[text] = vec.copy()
         out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i] = self._vectors[text]
