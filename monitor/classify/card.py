@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.classify.heads import file_sha256
+from monitor.classify.encoder import file_sha256
 from monitor.classify.labels import DEFINITIONS
 
 LICENCES = {

@@ -78,6 +78,15 @@ def resolve_model(model: str, offline: bool) -> tuple[str, str]:
     return model, model
 
 
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def weights_sha256(model_dir: str | Path) -> str:
     """sha256 over the encoder's weight files (sorted by name), the identity of the encoder."""
     digest = hashlib.sha256()

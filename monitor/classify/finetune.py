@@ -39,9 +39,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
 from monitor.classify import trainset
-from monitor.classify.encoder import default_model_dir, weights_sha256
+from monitor.classify.encoder import default_model_dir, file_sha256, weights_sha256
 from monitor.classify.encoder_delta import write_delta
-from monitor.classify.heads import file_sha256, load_heads, mean_context
+from monitor.classify.heads import load_heads, mean_context
 from monitor.classify.multitask import FORMAT, STANCES, MultiTaskHead, pair_features
 from monitor.classify.train import pick_threshold
 

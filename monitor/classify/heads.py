@@ -9,7 +9,6 @@ Features are the chunk's embedding, or the chunk's embedding followed by the mea
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,14 +18,11 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from monitor.classify.encoder import file_sha256
+
 FORMAT_VERSION = 1
 FEATURES = ("text", "text+context")
 CALIBRATIONS = ("platt", "isotonic")
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of one file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def context_features(text_emb: np.ndarray, ctx_emb: np.ndarray | None) -> np.ndarray:

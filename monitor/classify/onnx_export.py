@@ -17,7 +17,6 @@ time only; the monitor process needs onnxruntime and tokenizers).
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import shutil
@@ -28,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.classify.encoder import ModelNotFound, offline_mode, resolve_model, weights_sha256
+from monitor.classify.encoder import ModelNotFound, file_sha256, offline_mode, resolve_model, weights_sha256
 
 FORMAT = "cct-onnx-encoder/2"
 MANIFEST = "manifest.json"
@@ -40,15 +39,6 @@ OPSET = 17
 #: of the encoder's matrix work) it cuts the largest head-score change vs torch fp32 on workload texts
 #: from 0.31 to 0.09 (`cct-monitor model verify`; every rule test decides the same either way).
 FP32_FFN_LAYERS = 1
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

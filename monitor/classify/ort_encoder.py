@@ -22,7 +22,8 @@ import numpy as np
 
 from monitor.classify.encoder import EncoderConfig, PooledEncoder, offline_mode, resolve_model, weights_sha256
 from monitor.classify.fast_tokenizer import FastTokenizer
-from monitor.classify.onnx_export import FILES, file_sha256, read_manifest
+from monitor.classify.encoder import file_sha256
+from monitor.classify.onnx_export import FILES, read_manifest
 
 
 class StaleExport(RuntimeError):

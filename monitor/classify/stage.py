@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Info
 from monitor.classify.blas import serving_blas_limits
-from monitor.classify.encoder import EncoderConfig
+from monitor.classify.encoder import EncoderConfig, file_sha256
 from monitor.classify.encoder_delta import materialise
-from monitor.classify.heads import Head, file_sha256, load_heads
+from monitor.classify.heads import Head, load_heads
 from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
 from monitor.classify.last_layer import LastLayerEncoder
 from monitor.classify.multitask import FORMAT, load_multitask, read_manifest

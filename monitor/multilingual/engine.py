@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.classify.encoder import EncoderConfig
-from monitor.classify.onnx_export import ExportResult, export_encoder, file_sha256, read_manifest
+from monitor.classify.encoder import file_sha256
+from monitor.classify.onnx_export import ExportResult, export_encoder, read_manifest
 from monitor.classify.ort_encoder import OnnxEncoder, StaleExport
 from monitor.multilingual.prune import QUERY_PREFIX, pruned_vocabulary
 from monitor.multilingual.vocab_usage import KEPT_FILE, read_kept

@@ -206,7 +206,7 @@ def write_manifest(out: Path, encoder_name: str) -> None:
 
 def write_card(out: Path, heads: list[Head], report: dict) -> Path:
     """`<out>/cards/multilingual.md`: sources and licences (research-only flagged), heads, public test figures, sha256."""
-    from monitor.classify.heads import file_sha256
+    from monitor.classify.encoder import file_sha256
 
     used = sorted({s.removesuffix("-background") for h in heads for split in h.meta["data"].values()
                    for s in split["sources"]})

@@ -14,12 +14,12 @@ the sha256 of the package model file it applies to), which `cct-monitor model ex
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import click
 import numpy as np
 
+from monitor.classify.encoder import file_sha256
 from monitor.multilingual.prune import QUERY_PREFIX, select_pieces
 from monitor.multilingual.q4 import PackedModel, read_packed
 
@@ -50,10 +50,6 @@ def usage(packed: PackedModel, words: int) -> np.ndarray:
                 np.add.at(share, enc.ids, f * weight)
         best = np.maximum(best, share / share.sum())
     return best
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def write_kept(path: Path, kept: np.ndarray, n_pieces: int, model_sha256: str) -> None:

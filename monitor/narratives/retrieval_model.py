@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.classify.encoder import file_sha256
 from monitor.narratives.pair_features import FEATURES
 
 FORMAT = "cct-narrative-retrieval/1"
@@ -78,7 +79,7 @@ def save(model: RetrievalModel, directory: Path, provenance: dict[str, object]) 
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {"adapter": model.adapter, "mean": model.mean, "scale": model.scale, "coef": model.coef}
     save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, str(directory / WEIGHTS))
-    sha = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
+    sha = file_sha256(directory / WEIGHTS)
     meta = {"format": FORMAT, "weights": WEIGHTS, "sha256": sha, "features": list(FEATURES),
             "dense_weight": model.dense_weight, "bm25_k": model.bm25_k, "depth": model.depth,
             "intercept": model.intercept, "encoder_variant": model.encoder_variant, **provenance}

@@ -14,7 +14,6 @@ Seeded and single-threaded (torch), so the same data and seed give the same file
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from monitor.classify.encoder import file_sha256
 from monitor.narratives.evaluate import Query, ranking_scores
 from monitor.narratives.index import NarrativeIndex, top_ranks
 from monitor.narratives.retrieval_model import RetrievalModel, adapt
@@ -178,7 +178,7 @@ def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel
     queries = [Query(q, texts[q], "") for q in sorted(qrels) if q in texts]
     index = NarrativeIndex([vclaim_document(c) for c in claims], shared_default_encoder(), embedding_cache_path())
     model, figures = train(index, queries, qrels, cfg)
-    return model, figures, {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    return model, figures, {f.name: file_sha256(f) for f in files}
 
 
 def write_card(directory: Path, sha256: str, provenance: dict[str, Any]) -> None:

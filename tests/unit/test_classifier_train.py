@@ -9,7 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.classify.data import load_source, parse_spec
-from monitor.classify.heads import file_sha256, load_head
+from monitor.classify.encoder import file_sha256
+from monitor.classify.heads import load_head
 from monitor.classify.train import split_groups
 from monitor.cli import cli
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from monitor.classify.encoder import default_model_dir, weights_sha256
-from monitor.classify.heads import file_sha256
+from monitor.classify.encoder import file_sha256
 from monitor.classify.multitask import FORMAT, STANCE_KEYS, MultiTaskHead, pair_features
 from monitor.classify.stage import classifier_from_settings
 from monitor.settings import ClassifierSettings
