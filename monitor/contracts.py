@@ -71,6 +71,11 @@ class TranscriptChunk(BaseModel):
         """A stable printable id, `broadcast_id#seq`."""
         return f"{self.broadcast_id}#{self.seq}"
 
+    @property
+    def speaker_record(self) -> dict[str, Any] | None:
+        """The speaker as the plain mapping decisions and alerts carry (unset fields left out), or None."""
+        return self.speaker.model_dump(exclude_none=True) if self.speaker else None
+
 
 def speech_time_ms(chunk: TranscriptChunk) -> float | None:
     """The chunk's position in time, in ms: end_ms, else start_ms, else ts; None when it carries none."""

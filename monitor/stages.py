@@ -87,7 +87,7 @@ class Decision:
             "source": self.item.record.position,
             "start_ms": chunk.start_ms,
             "end_ms": chunk.end_ms,
-            "speaker": chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
+            "speaker": chunk.speaker_record,
             "text": chunk.text,
             "audience": chunk.audience.model_dump(exclude_none=True) if chunk.audience else None,
             "scores": {k: round(v, 6) for k, v in self.item.scores.items()},

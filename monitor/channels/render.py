@@ -20,7 +20,10 @@ def broadcast_time(ms: int | None) -> str:
 
 def speaker_name(alert: Alert) -> str:
     """'Name (role)' or the speaker id, or 'unknown speaker'."""
-    sp = alert.speaker or {}
+    return _who(alert.speaker or {})
+
+
+def _who(sp: dict[str, Any]) -> str:
     who = sp.get("name") or sp.get("id") or "unknown speaker"
     role = sp.get("role")
     return f"{who} ({role})" if role and str(role) not in str(who) else str(who)
@@ -120,7 +123,7 @@ def _latest(alert: Alert) -> list[str]:
     at = broadcast_time(extra.get("last_start_ms"))
     by = ""
     if isinstance(extra.get("last_speaker"), dict) and extra["last_speaker"] != (alert.speaker or {}):
-        by = f" by {speaker_name(alert.model_copy(update={'speaker': extra['last_speaker']}))}"
+        by = f" by {_who(extra['last_speaker'])}"
     return [f"  latest    “{extra['last_evidence']}” at {at}{by} (seq {extra.get('last_seq', '?')})"]
 
 

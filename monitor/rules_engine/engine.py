@@ -317,7 +317,7 @@ class RuleEngine:
             open_alert = state.open = OpenAlert(
                 alert_id=make_alert_id(rule.id, rule.version, chunk.broadcast_id, seqs),
                 seqs=seqs, evidence=text, start_ms=evidence[0].start_ms, last_t_ms=t_ms, severity=severity,
-                speaker=chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
+                speaker=chunk.speaker_record,
             )
         outcome = "shadow" if rule.mode == "shadow" else ("folded" if folded else "alert")
         firing = {
@@ -367,7 +367,7 @@ class RuleEngine:
                 "last_evidence": EVIDENCE_SEPARATOR.join(e.text for e in evidence),
                 "last_start_ms": evidence[0].start_ms,
                 "last_end_ms": evidence[-1].end_ms,
-                "last_speaker": chunk.speaker.model_dump(exclude_none=True) if chunk.speaker else None,
+                "last_speaker": chunk.speaker_record,
             }
         model = decision.model
         return Alert(
