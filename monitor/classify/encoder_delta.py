@@ -9,7 +9,6 @@ byte for byte, and refused unless its sha256 is the recorded one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,19 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.classify.encoder import default_model_dir
+from monitor.classify.encoder import default_model_dir, file_sha256
 
 WEIGHTS = "model.safetensors"
 DELTA = "delta.safetensors"
 CACHE_ENV = "CCT_MODEL_CACHE"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _base_tensors(base_dir: Path) -> dict[str, np.ndarray]:
@@ -51,7 +42,7 @@ def write_delta(encoder_dir: Path, base_dir: Path | None = None) -> Path:
         raise ValueError(f"{full}: mixed dtypes {sorted(dtypes)}; a delta needs one")
     changed = {name: t for name, t in tensors.items()
                if name not in base or not np.array_equal(base[name].astype(t.dtype), t)}
-    meta = {"format": "pt", "dtype": dtypes.pop(), "names": json.dumps(sorted(tensors)), "model_sha256": _sha256(full)}
+    meta = {"format": "pt", "dtype": dtypes.pop(), "names": json.dumps(sorted(tensors)), "model_sha256": file_sha256(full)}
     out = encoder_dir / DELTA
     save_file(changed, str(out), metadata=meta)
     full.unlink()
@@ -69,11 +60,10 @@ def materialise(encoder_dir: Path, base_dir: Path | None = None) -> Path:
     if (encoder_dir / WEIGHTS).is_file() or not (encoder_dir / DELTA).is_file():
         return encoder_dir
     from safetensors import safe_open
-    from safetensors.numpy import save_file
+    from safetensors.numpy import load_file, save_file
 
     with safe_open(str(encoder_dir / DELTA), framework="numpy") as fh:
         meta = fh.metadata() or {}
-        delta = {name: fh.get_tensor(name) for name in fh.keys()}
     if not {"dtype", "names", "model_sha256"} <= meta.keys():
         raise ValueError(f"{encoder_dir / DELTA}: metadata lacks dtype, names or model_sha256")
     want = meta["model_sha256"]
@@ -82,16 +72,17 @@ def materialise(encoder_dir: Path, base_dir: Path | None = None) -> Path:
     for other in encoder_dir.iterdir():  # config and tokenizer: small, always taken from the models directory
         if other.is_file() and other.name != DELTA:
             shutil.copyfile(other, target / other.name)
-    if (target / WEIGHTS).is_file() and _sha256(target / WEIGHTS) == want:
+    if (target / WEIGHTS).is_file() and file_sha256(target / WEIGHTS) == want:
         return target
-    base = _base_tensors(base_dir or default_model_dir())
-    missing = [n for n in json.loads(meta["names"]) if n not in delta and n not in base]
+    delta, base = load_file(str(encoder_dir / DELTA)), _base_tensors(base_dir or default_model_dir())
+    names = json.loads(meta["names"])
+    missing = [n for n in names if n not in delta and n not in base]
     if missing:
         raise ValueError(f"{encoder_dir / DELTA}: tensors {missing[:3]} are in neither the delta nor the base weights")
-    tensors = {n: delta[n] if n in delta else base[n].astype(meta["dtype"]) for n in json.loads(meta["names"])}
+    tensors = {n: delta[n] if n in delta else base[n].astype(meta["dtype"]) for n in names}
     partial = target / f"{WEIGHTS}.{os.getpid()}.part"
     save_file(tensors, str(partial), metadata={"format": "pt"})
-    got = _sha256(partial)
+    got = file_sha256(partial)
     if got != want:
         partial.unlink()
         raise ValueError(f"{encoder_dir / DELTA}: the rebuilt weights have sha256 {got[:12]}…, not the recorded "
