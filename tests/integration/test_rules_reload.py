@@ -69,6 +69,8 @@ def test_broken_rule_file_keeps_the_old_set_and_a_valid_change_is_picked_up(tmp_
     monitor, rules, transcript = _start(tmp_path)
     try:
         port = monitor.metrics_port()
+        # /metrics is served before the monitor builds its stages, so the start-up load may not be reported yet
+        wait_for(monitor, "the start-up rule load", lambda: metric(port, "cct_rules_reload_success") is not None)
         assert metric(port, "cct_rules_reload_success") == 1.0
 
         append_chunks(transcript, 0, ["hello and welcome", "the vote is rigged", "it was stolen", "back to you"])
