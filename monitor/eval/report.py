@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.eval.baseline import NAME as BASELINE
+from monitor.eval.checkworthiness import TARGET_MAP
 
 
 def _pct(value: float | None) -> str:
@@ -165,7 +166,32 @@ def public_section(report: dict[str, Any]) -> list[str]:
             r = next((x for x in rows if x["task"] == task and x["source"] == source), None)
             row.append(_public_cell(r))
         table.append(row)
-    return lines + _table(["task", "source", "n (pos)"] + [name for name, _ in columns], table)
+    return lines + _table(["task", "source", "n (pos)"] + [name for name, _ in columns], table) + checkworthiness_section(report)
+
+
+def checkworthiness_section(report: dict[str, Any]) -> list[str]:
+    """CLEF-style ranking of whole test debates by the claim score: MAP / R-precision / P@10 per model."""
+    columns = [(m["name"], m.get("checkworthiness", [])) for m in report["models"]]
+    if "checkworthiness" in report.get("baseline", {}):
+        columns.append((BASELINE, report["baseline"]["checkworthiness"]))
+    sources = list(dict.fromkeys(r["source"] for _, rows in columns for r in rows))
+    if not sources:
+        return []
+    cap = report["public_data"].get("max_debate_lines_per_source")
+    lines = ["", "### Check-worthiness ranking (CLEF CheckThat! style)", "",
+             "Each test debate's lines ranked by the `claim` score, whole debates"
+             + (f" (at most {cap} lines per source)" if cap else "") + f"; cells: MAP / mean R-precision / "
+             f"mean P@10 over the debates with a check-worthy line. Target: MAP ≥ {TARGET_MAP:.2f}.", ""]
+    table = []
+    for source in sources:
+        first = next(r for _, rows in columns for r in rows if r["source"] == source)
+        row = [source, f"{first['debates']} / {first['lines']} ({first['positives']})"]
+        for _, rows in columns:
+            r = next((x for x in rows if x["source"] == source), None)
+            row.append("–" if r is None or r["map"] is None else
+                       f"{_pct(r['map'])} / {_pct(r['r_precision'])} / {_pct(r['p_at_10'])}")
+        table.append(row)
+    return lines + _table(["source", "debates / lines (check-worthy)"] + [name for name, _ in columns], table)
 
 
 def render(report: dict[str, Any]) -> str:

@@ -14,10 +14,11 @@ from typing import Any
 
 from monitor.classify.corpora import CorpusExample
 from monitor.eval import baseline as baseline_mod
+from monitor.eval.checkworthiness import debate_test_rows, ranking_metrics
 from monitor.eval.functional import run_cases
 from monitor.eval.models import ModelSpec, load_classifier, load_engine
 from monitor.eval.narratives import narrative_report
-from monitor.eval.public import available_sources, public_metrics, score_examples, public_test_rows
+from monitor.eval.public import TextScorer, available_sources, public_metrics, public_test_rows, score_examples
 from monitor.eval.suite import FunctionalCase
 from monitor.eval.summary import PRIMARY_LANGUAGE, classifier_level, summarise
 from monitor.settings import ClassifierSettings, PipelineSettings
@@ -35,6 +36,7 @@ class EvalOptions:
     data_root: Path
     public: bool
     public_per_source: int
+    debate_lines_per_source: int
     baseline: bool
     baseline_per_source: int
     cache_path: Path
@@ -68,8 +70,17 @@ def progress(log: Log, what: str, total: int) -> Callable[[int], None]:
     return tick
 
 
+def score_public(scorer: TextScorer, who: str, public: Sequence[CorpusExample], debates: Sequence[CorpusExample],
+                 thresholds: dict[str, float], log: Log) -> dict[str, Any]:
+    """The public test splits' metrics and the check-worthiness ranking of whole test debates."""
+    log(f"{who}: scoring {len(public)} public test rows and {len(debates)} debate lines")
+    scores = score_examples(scorer, public, progress(log, f"{who} public rows", len(public)))
+    ranked = score_examples(scorer, debates, progress(log, f"{who} debate lines", len(debates)))
+    return {"public": public_metrics(public, scores, thresholds), "checkworthiness": ranking_metrics(debates, ranked)}
+
+
 def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOptions,
-              public: Sequence[CorpusExample], log: Log) -> dict[str, Any]:
+              public: Sequence[CorpusExample], debates: Sequence[CorpusExample], log: Log) -> dict[str, Any]:
     """One model's report entry: suite through its rules, classifier level, public splits."""
     log(f"{spec.name}: loading {shown(spec.models_dir)} with rules {', '.join(map(shown, spec.rules))}")
     classifier = load_classifier(spec, opts.classifier)
@@ -88,22 +99,18 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
         "narratives": narrative_report(primary, engine),
     }
     if public:
-        log(f"{spec.name}: scoring {len(public)} public test rows")
-        scores = score_examples(classifier, public, progress(log, f"{spec.name} public rows", len(public)))
-        entry["public"] = public_metrics(public, scores, dict(info.thresholds))
+        entry.update(score_public(classifier, spec.name, public, debates, dict(info.thresholds), log))
     return entry
 
 
 def run_baseline(cases: Sequence[FunctionalCase], opts: EvalOptions, public: Sequence[CorpusExample],
-                 log: Log) -> dict[str, Any]:
+                 debates: Sequence[CorpusExample], log: Log) -> dict[str, Any]:
     base = baseline_mod.train_baseline(opts.data_root, opts.baseline_per_source, opts.cache_path, log)
     primary = [c for c in cases if c.language == PRIMARY_LANGUAGE]
     suite_scores = base.score_texts([c.text for c in primary])
     entry: dict[str, Any] = {**base.describe(), "classifier_level": classifier_level(primary, suite_scores, base.thresholds)}
     if public:
-        log(f"baseline: scoring {len(public)} public test rows")
-        scores = score_examples(base, public, progress(log, "baseline public rows", len(public)))
-        entry["public"] = public_metrics(public, scores, base.thresholds)
+        entry.update(score_public(base, "baseline", public, debates, base.thresholds, log))
     return entry
 
 
@@ -116,24 +123,27 @@ def evaluate(cases: Sequence[FunctionalCase], suite_path: Path, opts: EvalOption
         "models": [],
     }
     public: list[CorpusExample] = []
+    debates: list[CorpusExample] = []
     if not opts.public:
         report["public_data"] = {"skipped": "public test splits not requested (--no-public)"}
     elif not opts.data_root.is_dir():
         report["public_data"] = {"skipped": f"no public data sets at {shown(opts.data_root)} (pass --data DIR)"}
     else:
         public = public_test_rows(opts.data_root, opts.public_per_source)
+        debates = debate_test_rows(opts.data_root, opts.debate_lines_per_source)
         report["public_data"] = {"root": shown(opts.data_root), "split": "test", "rows": len(public),
-                                 "max_per_source": opts.public_per_source,
+                                 "max_per_source": opts.public_per_source, "debate_lines": len(debates),
+                                 "max_debate_lines_per_source": opts.debate_lines_per_source,
                                  "missing_sources": available_sources(opts.data_root)[1]}
     if "skipped" in report["public_data"]:
         log(f"public test splits skipped: {report['public_data']['skipped']}")
     for spec in opts.specs:
-        report["models"].append(run_model(spec, cases, opts, public, log))
+        report["models"].append(run_model(spec, cases, opts, public, debates, log))
         gc.collect()
     if not opts.baseline:
         report["baseline"] = {"skipped": "baseline not requested (--no-baseline)"}
     elif not opts.data_root.is_dir():
         report["baseline"] = {"skipped": "the baseline is trained on the public train split, which is absent"}
     else:
-        report["baseline"] = run_baseline(cases, opts, public, log)
+        report["baseline"] = run_baseline(cases, opts, public, debates, log)
     return report
