@@ -75,6 +75,16 @@ def default_detector() -> Py3LangidDetector:
     return Py3LangidDetector()
 
 
+def identify(text: str, detector: Detector | None = None) -> str | None:
+    """The language of a window of text (its last `WINDOW_CHARS`), or None when it is too short or too
+    ambiguous to call."""
+    text = text.strip()[-WINDOW_CHARS:]
+    if len(text) < MIN_CHARS:
+        return None
+    found = (detector or default_detector()).detect(text)
+    return found[0] if found is not None and found[1] >= MIN_CONFIDENCE else None
+
+
 def rule_applies(rule_languages: Sequence[str] | None, language: str | None, supported: Sequence[str] | None) -> bool:
     """Whether a rule runs on a chunk. A rule that declares languages runs on chunks known to be in one of them;
     one that does not runs on the languages the classifier supports (every language, without a classifier) and
@@ -137,10 +147,10 @@ class LanguageRouter:
         found = None
         if len(text) >= MIN_CHARS:
             self.detector_calls += 1
-            found = self.detector.detect(text)
-        if found is not None and found[1] >= MIN_CONFIDENCE:
-            self._remember(broadcast_id, found[0])
-            return found[0], "detected"
+            found = identify(text, self.detector)
+        if found is not None:
+            self._remember(broadcast_id, found)
+            return found, "detected"
         last = self._last.get(broadcast_id)
         return (last, "broadcast") if last is not None else (None, None)
 

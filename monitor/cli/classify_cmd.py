@@ -1,4 +1,7 @@
-"""`cct-monitor classify`: score JSONL lines {"id", "text", "context"?} for every label, in input order."""
+"""`cct-monitor classify`: score JSONL lines {"id", "text", "context"?, "language"?} for every label, in input order.
+
+A line in a language only the multilingual engine reads is scored by it: its own `language`, else the one
+identified over its context and text (`monitor.language.identify`); each output line names the language used."""
 
 from __future__ import annotations
 
@@ -17,8 +20,11 @@ class BadLine(ValueError):
     """An input line that cannot be scored."""
 
 
-def parse_line(line: str) -> tuple[Any, str, list[str]]:
-    """(id, text, context) of one input line; raises BadLine saying what is wrong."""
+Line = tuple[Any, str, list[str], str | None]
+
+
+def parse_line(line: str) -> Line:
+    """(id, text, context, language) of one input line; raises BadLine saying what is wrong."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -35,12 +41,15 @@ def parse_line(line: str) -> tuple[Any, str, list[str]]:
         context = [context]
     if not isinstance(context, list) or not all(isinstance(c, str) for c in context):
         raise BadLine("'context' must be a list of strings")
-    return obj.get("id"), text, context
+    language = obj.get("language")
+    if language is not None and not (isinstance(language, str) and language.strip()):
+        raise BadLine("'language' must be a language code such as 'de'")
+    return obj.get("id"), text, context, language.strip().lower() if language else None
 
 
-def read_blocks(stream: IO[str], size: int, on_bad: Any, on_line: Any) -> Iterator[list[tuple[Any, str, list[str]]]]:
+def read_blocks(stream: IO[str], size: int, on_bad: Any, on_line: Any) -> Iterator[list[Line]]:
     """Valid lines in blocks of at most `size`; bad ones go to `on_bad(line_number, reason)`."""
-    block: list[tuple[Any, str, list[str]]] = []
+    block: list[Line] = []
     for number, line in enumerate(stream, 1):
         on_line(line)
         if not line.strip():
@@ -59,9 +68,9 @@ def read_blocks(stream: IO[str], size: int, on_bad: Any, on_line: Any) -> Iterat
 
 @click.command()
 @click.option("--input", "input_path", default="-", show_default=True, envvar="CCT_CLASSIFY_INPUT", show_envvar=True,
-              help="JSONL file of {\"id\", \"text\", \"context\"?} lines; '-' reads stdin.")
+              help="JSONL file of {\"id\", \"text\", \"context\"?, \"language\"?} lines; '-' reads stdin.")
 @click.option("--output", "output_path", default="-", show_default=True, envvar="CCT_CLASSIFY_OUTPUT", show_envvar=True,
-              help="Where {\"id\", \"scores\"} lines go; '-' is stdout.")
+              help="Where {\"id\", \"language\", \"scores\"} lines go; '-' is stdout.")
 @setting_option("--model", setting="classifier.model", help="Encoder: 'default', a local path or a hub id.")
 @setting_option("--heads-dir", setting="classifier.heads_dir", help="Directory of per-label heads (the older format); overrides --models-dir.")
 @setting_option("--models-dir", setting="classifier.models_dir", help="Models directory with manifest.json [default: bundled models/].")
@@ -70,16 +79,20 @@ def read_blocks(stream: IO[str], size: int, on_bad: Any, on_line: Any) -> Iterat
 @setting_option("--max-batch-size", setting="classifier.max_batch_size", type=int, help="Texts per encoder batch.")
 @setting_option("--max-tokens", setting="classifier.max_tokens", type=int, help="Word pieces per encoder window.")
 @setting_option("--int8/--no-int8", setting="classifier.quantize_int8", help="int8 dynamic quantisation of the encoder.")
+@setting_option("--multilingual", setting="classifier.multilingual", type=click.Choice(["auto", "on", "off"]),
+                help="Score lines in other languages with the multilingual engine (auto: when it is built and verifies).")
 @click.pass_context
 def classify(ctx: click.Context, input_path: str, output_path: str, **_flags: object) -> None:
     """Score every line for every label; output keeps input order, bad lines are reported on stderr and skipped."""
     from tqdm import tqdm
 
     from monitor.classify.stage import classifier_from_settings
+    from monitor.language import identify
+    from monitor.multilingual.routing import RoutedClassifier, with_multilingual
 
     settings = settings_from_context(ctx)
     try:
-        classifier = classifier_from_settings(settings.classifier)
+        classifier = with_multilingual(classifier_from_settings(settings.classifier), settings.classifier)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     block_size = max(settings.classifier.max_batch_size * 4, 64)
@@ -98,9 +111,14 @@ def classify(ctx: click.Context, input_path: str, output_path: str, **_flags: ob
 
     try:
         for block in read_blocks(src, block_size, on_bad, on_line):
-            scores = classifier.score_texts([t for _, t, _ in block], [c for _, _, c in block])
-            for (ident, _, _), s in zip(block, scores):
-                dst.write(json.dumps({"id": ident, "scores": s}, ensure_ascii=False) + "\n")
+            texts, contexts = [t for _, t, _, _ in block], [c for _, _, c, _ in block]
+            languages = [lang or identify(" ".join([*c, t])) for _, t, c, lang in block]
+            if isinstance(classifier, RoutedClassifier):
+                scores = classifier.score_texts(texts, contexts, languages)
+            else:
+                scores = classifier.score_texts(texts, contexts)
+            for (ident, *_), language, s in zip(block, languages, scores, strict=True):
+                dst.write(json.dumps({"id": ident, "language": language, "scores": s}, ensure_ascii=False) + "\n")
             dst.flush()
             counts["scored"] += len(block)
     finally:

@@ -25,6 +25,7 @@ def replay(ctx: click.Context, transcripts: tuple[Path, ...], rule_paths: tuple[
     """Run TRANSCRIPT.jsonl... through OLD and NEW rule sets with the same scores; print alerts added/removed per rule."""
     if len(rule_paths) != 2:
         raise click.UsageError("give --rules exactly twice: --rules OLD --rules NEW")
+    from monitor.app import build_classifier
     from monitor.narratives.matcher import encoder_for
     from monitor.rules_engine.engine import RuleEngine
     from monitor.rules_engine.loader import RuleLoadError, load_or_raise
@@ -32,11 +33,8 @@ def replay(ctx: click.Context, transcripts: tuple[Path, ...], rule_paths: tuple[
     settings = settings_from_context(ctx)
     try:
         old_sets, new_sets = (load_or_raise([p]) for p in rule_paths)
-        classifier = None
-        if settings.classifier.enabled:
-            from monitor.classify.stage import classifier_from_settings
-
-            classifier = classifier_from_settings(settings.classifier)
+        # non-English chunks are scored by the multilingual engine, as in the monitor
+        classifier = build_classifier(settings)
         # after the classifier, so their narrative matchers read its forward instead of loading an encoder
         old_engine, new_engine = (RuleEngine(sets, encoder=encoder_for(classifier)) for sets in (old_sets, new_sets))
     except RuleLoadError as exc:

@@ -92,8 +92,7 @@ class RoutedClassifier:
     def _routed(self, item: WorkItem) -> bool:
         """Multilingual for the item's resolved language, else its chunk's declared one (inline rule tests
         declare `fields: {language: de}` and are not routed by the language router)."""
-        language = item.language or item.chunk.language
-        return language in self.multilingual.info.languages and language not in self.english.info.languages
+        return self.routes(item.language or item.chunk.language)
 
     def model_for(self, item: WorkItem) -> ModelInfo:
         """The model that scores (scored) `item`."""
@@ -117,9 +116,24 @@ class RoutedClassifier:
                     out[i] = scores
         return out
 
-    def score_texts(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None) -> list[dict[str, float]]:
-        """Plain texts carry no language: the English classifier scores them."""
-        return self.english.score_texts(texts, contexts)
+    def routes(self, language: str | None) -> bool:
+        """Whether a text in `language` is scored by the multilingual engine (None: undetermined, English)."""
+        return language in self.multilingual.info.languages and language not in self.english.info.languages
+
+    def score_texts(self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None,
+                    languages: Sequence[str | None] | None = None) -> list[dict[str, float]]:
+        """Plain texts, each by its language's engine (`languages[i]`; without languages, the English one)."""
+        routed = [i for i, language in enumerate(languages or ()) if self.routes(language)]
+        if not routed:
+            return self.english.score_texts(texts, contexts)
+        out: list[dict[str, float]] = [{} for _ in texts]
+        english = sorted(set(range(len(texts))) - set(routed))
+        for idx, clf in ((english, self.english), (routed, self.multilingual)):
+            if idx:
+                ctx = [contexts[i] for i in idx] if contexts is not None else None
+                for i, scores in zip(idx, clf.score_texts([texts[i] for i in idx], ctx), strict=True):
+                    out[i] = scores
+        return out
 
     def text_encoder(self) -> TextEncoder | None:
         """The English classifier's encoder, routed with the multilingual one for the languages only it reads

@@ -48,3 +48,37 @@ def test_classify_reads_stdin_and_writes_stdout() -> None:
     assert proc.exit_code == 0, proc.output
     (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert row["id"] == "x" and all(0.0 <= p <= 1.0 for p in row["scores"].values())
+
+
+def _classify(tmp_path: Path, rows: list[dict], *flags: str) -> list[dict]:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    proc = CliRunner().invoke(cli, ["classify", "--input", str(src), "--output", str(out), "--threads", "1", *flags])
+    assert proc.exit_code == 0, proc.output
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_line_in_another_eu_language_is_scored_by_the_multilingual_engine(tmp_path: Path) -> None:
+    from monitor.multilingual.engine import default_export_dir
+
+    if not (default_export_dir() / "manifest.json").is_file():
+        pytest.skip("the multilingual engine is not built (cct-monitor model export-multilingual)")
+    rows = [{"id": "en", "text": "they rigged the count overnight and the postal votes were thrown away"},
+            {"id": "de-declared", "language": "de", "text": "Die Briefwahlstimmen wurden in der Nacht weggeworfen."},
+            {"id": "de-found", "text": "Die Briefwahlstimmen wurden in der Nacht weggeworfen, das weiß doch jeder hier."}]
+    routed = {r["id"]: r for r in _classify(tmp_path, rows, "--multilingual", "on")}
+    english = {r["id"]: r for r in _classify(tmp_path, rows, "--multilingual", "off")}
+    assert routed["en"]["language"] == "en"
+    assert routed["en"]["scores"] == pytest.approx(english["en"]["scores"], abs=1e-4)  # batch padding only
+    assert routed["de-declared"]["language"] == "de" and routed["de-found"]["language"] == "de"
+    for key in ("de-declared", "de-found"):
+        # not the English engine's reading of German
+        assert routed[key]["scores"] != pytest.approx(english[key]["scores"], abs=1e-3)
+
+
+def test_a_bad_language_field_is_reported_and_the_line_skipped(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "x", "text": "hello there", "language": 7}) + "\n", encoding="utf-8")
+    proc = CliRunner().invoke(cli, ["classify", "--input", str(src), "--threads", "1", "--multilingual", "off"])
+    assert proc.exit_code == 0, proc.output
+    assert "line 1: skipped: 'language' must be a language code" in proc.stderr
