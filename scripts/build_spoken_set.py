@@ -46,7 +46,7 @@ def main() -> None:
     build_stance_pairs(suite, encoder, ref)
     print("| label | variants | dropped: shared 6-gram | dropped: cosine >= 0.9 | kept | positives | hard negatives | benign | bases |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for label in spoken.LABELS:
+    for label in spoken.FILES:
         rows = spoken.expand(label)
         overlap, near = held_out([r.text for r in rows], suite, encoder, ref)
         kept = [r for r, o, c in zip(rows, overlap, near) if not (o or c)]

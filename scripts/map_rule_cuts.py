@@ -25,7 +25,7 @@ import numpy as np
 from monitor.classify import corpora
 from monitor.classify.data import SourceSpec, load_all, parse_spec
 from monitor.classify.encoder import Encoder, EncoderConfig, parse_layers
-from monitor.classify.heads import load_head
+from monitor.classify.heads import head_inputs, load_head
 from monitor.classify.train import Embedder, split_groups
 
 
@@ -49,9 +49,11 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cu
         project = np.array([e.source.startswith(("spoken", "synthetic")) for e in calib])
         y = np.array([e.label for e in calib])
         x, _ = embedder.features(calib, 0)
-        p_old, p_new = old.proba(x), new.proba(x)
+        texts = [e.text for e in calib]
+        p_old, p_new = (h.proba(head_inputs(h, x, None, texts)) for h in (old, new))
         if stance_cut is not None:
-            p_new = np.where(load_head(new_dir / "heads" / "stance_assert.json").proba(x) >= stance_cut, p_new, 0.0)
+            stance = load_head(new_dir / "heads" / "stance_assert.json")
+            p_new = np.where(stance.proba(head_inputs(stance, x, None, texts)) >= stance_cut, p_new, 0.0)
         neg, pos = project & (y == 0), project & (y == 1)
         grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
         for cut in cuts:

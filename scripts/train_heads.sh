@@ -89,10 +89,14 @@ for label in $LABELS; do
     stance_assert)
       # The speaker asserts (1) or quotes, reports, denies or condemns (0): every spoken row with a stance,
       # and the project-written stance pairs held out from the suite (stance_pairs.jsonl, built by
-      # scripts/build_spoken_set.py from monitor/data/synthetic/stance.jsonl). Rules read it as a guard.
+      # scripts/build_spoken_set.py from monitor/data/synthetic/stance.jsonl), and stance.jsonl: assertions on
+      # any topic (bare short claims, first-person testimony, instructions, insinuating questions) against
+      # the same kind of claims quoted, reported, denied, debunked, condemned or mocked. Rules read it as a guard.
       ST="label_col=stance&positive=assert&negative=quote,report,deny,condemn&group_col=group"
-      $CLI train --label stance_assert --out "$OUT" --no-int8 \
+      # --lexical: hashed word n-grams beside the embedding, read from the text (no second encoder pass).
+      $CLI train --label stance_assert --out "$OUT" --no-int8 --lexical \
         --data "$SP/stance_pairs.jsonl?name=spoken-stance-pairs&$ST" \
+        --data "$SP/stance.jsonl?name=spoken-stance&$ST" \
         $(for l in election threat hate health claim; do printf -- '--data %s ' "$SP/$l.jsonl?name=spoken-$l-stance&$ST"; done) ;;
     *) echo "unknown label $label" >&2; exit 2 ;;
   esac

@@ -86,7 +86,7 @@ def bench_naive(clf: TransformerClassifier, chunks: Sequence[str], precision: st
     for text in chunks:
         t = time.perf_counter()
         vec = enc.encode_batch([text])
-        clf.scorer.predictor.predict(vec, np.zeros_like(vec), np.zeros(1, dtype=bool))
+        clf.scorer.predictor.predict(vec, np.zeros_like(vec), np.zeros(1, dtype=bool), [text])
         lat.append((time.perf_counter() - t) * 1000)
     total = time.perf_counter() - t0
     p50, p95 = _percentiles(lat)

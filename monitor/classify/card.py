@@ -17,6 +17,9 @@ LICENCES = {
     "constraint": "CONSTRAINT 2021 COVID-19 fake news, MIT (diptamath/covid_fake_news)",
     "fullfact": "Full Fact health-misinfo-shared, MIT (FullFact/health-misinfo-shared)",
     "synthetic": "written by the cct-tracking project (monitor/data/synthetic), same licence as the project (Apache-2.0)",
+    # before "spoken": these pairs come from monitor/data/synthetic/stance.jsonl and keep its licence
+    "stance_pairs": "written by the cct-tracking project (`monitor/data/synthetic/stance.jsonl`, less the groups that "
+                    "are not held out from the suite), same licence as the project (Apache-2.0)",
     "spoken": "written by the cct-tracking project (monitor/data/spoken), CC0-1.0",
 }
 
@@ -35,6 +38,14 @@ def _row(name: str, m: dict[str, Any]) -> str:
             f"| {m['f1']:.3f} | {m['brier']:.3f} |")
 
 
+def _inputs(report: dict[str, Any]) -> str:
+    if report["context"]["used"]:
+        return "the chunk embedding plus the mean embedding of the previous chunks"
+    if (report.get("lexical") or {}).get("used"):
+        return "the chunk embedding plus the chunk's hashed word n-grams"
+    return "the chunk embedding"
+
+
 def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
     """The Markdown text of a model card."""
     label = report["label"]
@@ -48,7 +59,7 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
         f"- Encoder: {report['encoder']['name']} (sha256 `{report['encoder']['sha256']}`); features: mean pooling of "
         f"layer(s) {', '.join(map(str, report['encoder'].get('layers', ['last'])))}, each L2-normalised, concatenated "
         f"({report['encoder']['dim']} dims); max {report['encoder']['max_tokens']} word pieces per window.",
-        f"- Head: `{report['chosen']}` over {'the chunk embedding plus the mean embedding of the previous chunks' if ctx['used'] else 'the chunk embedding'}; "
+        f"- Head: `{report['chosen']}` over {_inputs(report)}; "
         f"calibration: {report['calibration']['method']} on the calibration split "
         f"(cross-fitted Brier: {report['calibration']['cross_fitted_brier']}).",
         f"- Decision threshold: {t['threshold']} on the calibrated probability ({report['threshold']['how']}).",
@@ -129,6 +140,15 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
         )
     else:
         lines.append("The training data has no transcript context, so the head reads the chunk alone.")
+    lex = report.get("lexical") or {}
+    if lex.get("available"):
+        p = lex["params"]
+        lines += ["", "## Lexical features", "",
+                  f"Hashed binary word 1–{p['ngram_max']}-grams of the text ({p['n_features']} columns, L2-normalised, "
+                  f"weight {p['weight']}; `monitor/classify/lexical.py`) beside the embedding, LR only: best calib PR-AUC "
+                  f"{lex['best_lexical_calib_pr_auc']:.3f} with them vs {ctx['best_text_calib_pr_auc']:.3f} without → "
+                  f"**{'used' if lex['used'] else 'not used'}** (kept only when they gain at least 0.005). They are "
+                  "computed from the text, not the encoder, so every engine gives the same features."]
     lines += ["", "## int8 dynamic quantisation", ""]
     if report.get("int8"):
         q = report["int8"]

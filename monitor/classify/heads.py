@@ -2,9 +2,10 @@
 
 Each head is two files in the heads directory: `<label>.safetensors` (weights and calibration arrays) and
 `<label>.json` (what the head is, which features it reads, how it was calibrated, its held-out metrics).
-Features are the chunk's embedding, or the chunk's embedding followed by the mean embedding of up to
-`context_n` previous chunks of the same broadcast (zeros when there are none) when `features` is
-`text+context`.
+Features are the chunk's embedding; or, when `features` is `text+context`, the chunk's embedding followed
+by the mean embedding of up to `context_n` previous chunks of the same broadcast (zeros when there are
+none); or, when it is `text+lexical`, the chunk's embedding followed by its hashed word n-grams
+(`monitor.classify.lexical`, parameters recorded in the JSON's `lexical`). `head_inputs` builds them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from monitor.classify.encoder import file_sha256
+from monitor.classify.lexical import LexicalFeatures
 
 FORMAT_VERSION = 1
-FEATURES = ("text", "text+context")
+FEATURES = ("text", "text+context", "text+lexical")
 CALIBRATIONS = ("platt", "isotonic")
 
 
@@ -30,6 +32,30 @@ def context_features(text_emb: np.ndarray, ctx_emb: np.ndarray | None) -> np.nda
     if ctx_emb is None:
         ctx_emb = np.zeros_like(text_emb)
     return np.concatenate([text_emb, ctx_emb], axis=1)
+
+
+def head_inputs(head: Head, emb: np.ndarray, ctx: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
+    """The feature rows `head` reads: `emb` (one row per text of `texts`), with the mean context embedding
+    `ctx` or the texts' lexical features appended as its `features` say. Training and serving both call it."""
+    if head.uses_context:
+        return context_features(emb, ctx)
+    if head.lexical is not None:
+        if len(texts) != len(emb):
+            raise ValueError(f"head {head.label!r} reads the texts: {len(texts)} texts for {len(emb)} embeddings")
+        return LexicalRows(np.asarray(emb, dtype=np.float32), head.lexical.sparse(texts))
+    return emb
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalRows:
+    """A lexical head's input rows, [embedding | hashed n-grams], with the n-grams kept sparse: a dense
+    product over their tens of thousands of columns costs tens of ms a batch, the sparse one microseconds."""
+
+    emb: np.ndarray
+    lex: Any
+
+    def dense(self) -> np.ndarray:
+        return np.concatenate([self.emb, self.lex.toarray()], axis=1)
 
 
 def mean_context(ctx_flat: np.ndarray, ctx_lengths: Sequence[int], like: np.ndarray) -> np.ndarray:
@@ -74,25 +100,44 @@ class Head:
     context_n: int = 0
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    lexical: LexicalFeatures | None = None
+
+    def __post_init__(self) -> None:
+        if (self.features == "text+lexical") != (self.lexical is not None):
+            raise ValueError(f"head {self.label!r}: features {self.features!r} and lexical {self.lexical} disagree")
 
     @property
     def uses_context(self) -> bool:
         return self.features == "text+context"
 
+    def feature_dim(self, emb_dim: int) -> int:
+        """The width of this head's input for an encoder giving `emb_dim`-dim embeddings."""
+        if self.uses_context:
+            return 2 * emb_dim
+        return emb_dim + (self.lexical.n_features if self.lexical is not None else 0)
+
     @property
     def in_dim(self) -> int:
         return int(self.layers[0][0].shape[0])
 
-    def raw(self, x: np.ndarray) -> np.ndarray:
-        """Uncalibrated decision values (logits) for feature rows `x`."""
-        h = np.asarray(x, dtype=np.float32)
-        for i, (w, b) in enumerate(self.layers):
-            h = h @ w + b
-            if i < len(self.layers) - 1:
+    def raw(self, x: np.ndarray | LexicalRows) -> np.ndarray:
+        """Uncalibrated decision values (logits) for feature rows `x` (`head_inputs`)."""
+        start = 0
+        if isinstance(x, LexicalRows):
+            w, b = self.layers[0]
+            d = x.emb.shape[1]
+            h = x.emb @ w[:d] + np.asarray(x.lex @ w[d:], dtype=np.float32) + b
+            start = 1
+        else:
+            h = np.asarray(x, dtype=np.float32)
+        for i in range(start, len(self.layers)):
+            if i:
                 h = np.maximum(h, 0.0)
+            w, b = self.layers[i]
+            h = h @ w + b
         return h[:, 0].astype(np.float64)
 
-    def proba(self, x: np.ndarray) -> np.ndarray:
+    def proba(self, x: np.ndarray | LexicalRows) -> np.ndarray:
         """Calibrated probabilities in [0, 1]."""
         return np.clip(self.calibration(self.raw(x)), 0.0, 1.0)
 
@@ -120,6 +165,7 @@ class Head:
             "threshold": round(float(self.threshold), 6),
             "weights": weights.name,
             "weights_sha256": file_sha256(weights),
+            **({"lexical": self.lexical.to_json()} if self.lexical is not None else {}),
             **self.meta,
         }
         spec_path = directory / f"{self.label}.json"
@@ -146,12 +192,17 @@ def load_head(spec_path: Path) -> Head:
     if spec["features"] not in FEATURES or spec["calibration"] not in CALIBRATIONS:
         raise ValueError(f"{spec_path}: unknown features {spec['features']!r} or calibration {spec['calibration']!r}")
     calib = Calibration(spec["calibration"], {k: v for k, v in tensors.items() if not k[0] in "wb" or k.startswith("iso")})
-    known = {"format", "label", "kind", "features", "context_n", "calibration", "threshold", "weights", "weights_sha256"}
-    return Head(
-        label=spec["label"], kind=spec["kind"], features=spec["features"], layers=layers, calibration=calib,
-        context_n=int(spec.get("context_n", 0)), threshold=float(spec.get("threshold", 0.5)),
-        meta={k: v for k, v in spec.items() if k not in known},
-    )
+    known = {"format", "label", "kind", "features", "context_n", "calibration", "threshold", "weights", "weights_sha256",
+             "lexical"}
+    try:
+        return Head(
+            label=spec["label"], kind=spec["kind"], features=spec["features"], layers=layers, calibration=calib,
+            context_n=int(spec.get("context_n", 0)), threshold=float(spec.get("threshold", 0.5)),
+            meta={k: v for k, v in spec.items() if k not in known},
+            lexical=LexicalFeatures.from_json(spec["lexical"]) if "lexical" in spec else None,
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{spec_path}: {exc}") from None
 
 
 def load_heads(directory: Path, labels: list[str] | None = None) -> list[Head]:

@@ -17,4 +17,8 @@ DEFINITIONS: dict[str, str] = {
     "health": "Health misinformation: false or misleading claims about diseases, treatments, vaccines or public-health measures.",
     "threat": "Threats or incitement to violence against a person or group.",
     "hate": "Hate speech against protected groups (attacks on people for race, ethnicity, religion, sex, sexual orientation, disability...); offensive language alone is not hate.",
+    "stance_assert": (
+        "Stance: the speaker asserts what the chunk says (1), rather than quoting, reporting, denying, debunking, "
+        "condemning or mocking it (0). A guard for rules, not a harm label (models/README.md)."
+    ),
 }

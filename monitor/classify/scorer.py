@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from monitor.classify.encoder import Encoder, PooledEncoder
-from monitor.classify.heads import Head, context_features, mean_context
+from monitor.classify.heads import Head, head_inputs, mean_context
 from monitor.classify.labels import STANCE_LABELS
 from monitor.classify.multitask import MultiTaskHead
 
@@ -122,15 +122,15 @@ class HeadSet:
 
     def check(self, encoder: Encoder) -> None:
         for head in self.heads:
-            want = encoder.dim * (2 if head.uses_context else 1)
+            want = head.feature_dim(encoder.dim)
             if head.in_dim != want:
                 raise ValueError(
                     f"head {head.label!r} expects {head.in_dim} features but encoder {encoder.name} gives {want}; "
                     "the heads were trained for another encoder"
                 )
 
-    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray) -> dict[str, np.ndarray]:
-        return {h.label: h.proba(context_features(emb, ctx) if h.uses_context else emb) for h in self.heads}
+    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        return {h.label: h.proba(head_inputs(h, emb, ctx, texts)) for h in self.heads}
 
 
 class MultiTaskPredictor:
@@ -147,7 +147,7 @@ class MultiTaskPredictor:
             raise ValueError(f"the multi-task head reads {self.head.emb_dim}-dim embeddings but encoder {encoder.name} "
                              f"gives {encoder.dim}; it was trained for another encoder")
 
-    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray) -> dict[str, np.ndarray]:
+    def predict(self, emb: np.ndarray, ctx: np.ndarray, has_ctx: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]:
         return self.head.predict(emb, ctx, has_ctx)
 
 
@@ -213,7 +213,7 @@ class Scorer:
         seg_emb, ctx_flat = emb[: len(segments)], emb[len(segments) :]
         ctx_emb = mean_context(ctx_flat, [len(cl) for cl in ctx_lists], seg_emb)
         has_ctx = np.array([bool(cl) for cl in ctx_lists])
-        pred = self.predictor.predict(seg_emb, ctx_emb, has_ctx)
+        pred = self.predictor.predict(seg_emb, ctx_emb, has_ctx, segments)
         label_max = np.max(np.stack([pred[label] for label in self.predictor.labels], axis=1), axis=1)
         best: dict[int, int] = {}
         for row, i in enumerate(owner):

@@ -25,6 +25,9 @@ from monitor.classify import corpora
 SPOKEN_DIR = corpora.REPO_ROOT / "monitor" / "data" / "spoken"
 BASES_DIR = SPOKEN_DIR / "bases"
 LABELS: tuple[str, ...] = ("election", "threat", "hate", "health", "claim")
+# Every file of the set: the labels' files and `stance` (assertions vs framed claims on any topic, for the
+# stance head only; its `label` is 1 where the speaker asserts).
+FILES: tuple[str, ...] = (*LABELS, "stance")
 KINDS = {"+": "positive", "~": "hard_negative", ".": "negative"}
 VARIANTS = 5
 NGRAM = 6
@@ -32,7 +35,8 @@ MAX_COSINE = 0.9
 SEED = 2026
 
 # Stance of the speaker towards the harmful content, by case type (positives assert it).
-STANCE_OF_CASE = {"debunk_quote": "quote", "counter_speech": "condemn", "negation": "deny", "reporting": "report"}
+STANCE_OF_CASE = {"debunk_quote": "quote", "counter_speech": "condemn", "negation": "deny", "reporting": "report",
+                  "mockery": "condemn"}
 
 SLOTS: dict[str, tuple[str, ...]] = {
     "party": ("democrats", "republicans", "labour", "the conservatives", "the greens", "the liberals", "the left"),

@@ -3,8 +3,9 @@
 Steps: load the sources → split by group into train / calibration / test (70/15/15, positives spread
 evenly) → embed (cached) → fit candidates on train: the baseline (plain LR on the mean-pooled embedding),
 a class-balanced LR, a small MLP, and both again on embedding + previous-chunk context when the data has
-context → pick the candidate with the best PR-AUC on the calibration split (context only when it beats
-text-only) → calibrate it on the calibration split (Platt or isotonic, chosen by cross-fitted Brier
+context, and a class-balanced LR on embedding + hashed word n-grams with `lexical` → pick the candidate
+with the best PR-AUC on the calibration split (context or lexical features only when they beat text-only
+by FEATURE_MARGIN) → calibrate it on the calibration split (Platt or isotonic, chosen by cross-fitted Brier
 score) → report every candidate on the untouched test split → measure the int8 encoder's effect.
 """
 
@@ -28,13 +29,16 @@ from sklearn.neural_network import MLPClassifier
 from monitor.classify.data import Example, SourceSpec, load_all
 from monitor.classify.embcache import EmbeddingCache, default_cache_path
 from monitor.classify.encoder import Encoder, EncoderConfig
-from monitor.classify.heads import Calibration, Head, context_features, mean_context
+from monitor.classify.heads import Calibration, Head, context_features, head_inputs, mean_context
+from monitor.classify.lexical import LexicalFeatures
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "calib", "test")
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
-CONTEXT_MARGIN = 0.005
+# A richer feature set (context, lexical) is used only when it beats the chunk embedding alone by this much
+# calibration-split PR-AUC.
+FEATURE_MARGIN = 0.005
 LR_C_GRID = (0.25, 1.0, 4.0)
 LR_CLASS_WEIGHTS = (None, "balanced")
 MLP_ALPHA_GRID = (1e-3, 1e-2)
@@ -57,6 +61,7 @@ class TrainConfig:
     cache_path: Path = field(default_factory=default_cache_path)
     threads: int | None = None
     layers: tuple[int, ...] = (0,)
+    lexical: LexicalFeatures | None = None
     command: str = ""
 
 
@@ -158,18 +163,22 @@ def baseline_features(x_text: np.ndarray, n_layers: int) -> np.ndarray:
 def fit_candidates(
     x_text: np.ndarray, x_ctx: np.ndarray | None, y: np.ndarray, w: np.ndarray,
     x_calib: dict[str, np.ndarray], y_calib: np.ndarray, w_calib: np.ndarray, seed: int, n_layers: int = 1,
+    x_lex: np.ndarray | None = None,
 ) -> list[Candidate]:
     """The baseline (unweighted) and the candidate heads (source weights `w`), fitted on the training split;
     the LR's C / class weighting and the MLP's weight decay are picked on the calibration split's
-    source-weighted PR-AUC."""
+    source-weighted PR-AUC. On lexical features only the LR is fitted: its input is tens of thousands of
+    columns wide, an MLP's first layer over it would be megabytes."""
     feature_sets = [("text", x_text)]
     if x_ctx is not None:
         feature_sets.append(("text+context", x_ctx))
+    if x_lex is not None:
+        feature_sets.append(("text+lexical", x_lex))
     base = LogisticRegression(C=1.0, max_iter=3000)
     base.fit(baseline_features(x_text, n_layers), y)
     out = [Candidate("baseline-lr", "text", _lr_layers(base))]
     for features, x in feature_sets:
-        suffix = "" if features == "text" else "+ctx"
+        suffix = {"text": "", "text+context": "+ctx", "text+lexical": "+lex"}[features]
         fits: list[Candidate] = []
         for c in LR_C_GRID:
             for weight in LR_CLASS_WEIGHTS:
@@ -177,7 +186,7 @@ def fit_candidates(
                 lr.fit(x, y, sample_weight=w)
                 fits.append(Candidate(f"lr{suffix}", features, _lr_layers(lr), params={"C": c, "class_weight": str(weight)}))
         xb, yb, wb = _balanced(x, y, w, seed)
-        for alpha in MLP_ALPHA_GRID:
+        for alpha in MLP_ALPHA_GRID if features != "text+lexical" else ():
             mlp = MLPClassifier(
                 hidden_layer_sizes=(128,), alpha=alpha, learning_rate_init=1e-3, max_iter=200, early_stopping=True,
                 validation_fraction=0.1, n_iter_no_change=10, random_state=seed,
@@ -187,7 +196,7 @@ def fit_candidates(
         for c in fits:
             c.calib_pr_auc = round(float(average_precision_score(
                 y_calib, _raw(c.layers, x_calib[features]), sample_weight=w_calib)), 4)
-        for kind in (f"lr{suffix}", f"mlp{suffix}"):
+        for kind in dict.fromkeys(c.name for c in fits):
             out.append(max((c for c in fits if c.name == kind), key=lambda c: c.calib_pr_auc))
     return out
 
@@ -323,16 +332,20 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
         if len(set(y[s].tolist())) < 2:
             raise ValueError(f"label {config.label!r}: the {s} split has only one class; add data or groups")
 
-    def xs(features: str, s: str) -> np.ndarray:
-        return (x_ctx if features == "text+context" else x_text)[sel[s]]
-
-    x_calib = {"text": xs("text", "calib")}
+    x_by = {"text": x_text}
     if x_ctx is not None:
-        x_calib["text+context"] = xs("text+context", "calib")
+        x_by["text+context"] = x_ctx
+    if config.lexical is not None:
+        x_by["text+lexical"] = np.concatenate([x_text, config.lexical.transform([e.text for e in examples])], axis=1)
+
+    def xs(features: str, s: str) -> np.ndarray:
+        return x_by[features][sel[s]]
+
+    x_calib = {f: xs(f, "calib") for f in x_by}
     w_all = np.array([e.weight for e in examples])
     candidates = fit_candidates(xs("text", "train"), xs("text+context", "train") if x_ctx is not None else None,
                                 y["train"], w_all[sel["train"]], x_calib, y["calib"], w_all[sel["calib"]], config.seed,
-                                len(encoder.layers))
+                                len(encoder.layers), xs("text+lexical", "train") if config.lexical is not None else None)
     baseline = candidates[0]
     baseline.calib_pr_auc = round(float(average_precision_score(
         y["calib"], _raw(baseline.layers, baseline_features(x_calib["text"], len(encoder.layers))),
@@ -340,8 +353,10 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     pool = [c for c in candidates if c.name != "baseline-lr"]
     best_text = max((c for c in pool if c.features == "text"), key=lambda c: c.calib_pr_auc)
     best_ctx = max((c for c in pool if c.features == "text+context"), key=lambda c: c.calib_pr_auc, default=None)
-    use_ctx = best_ctx is not None and best_ctx.calib_pr_auc >= best_text.calib_pr_auc + CONTEXT_MARGIN
-    chosen = best_ctx if use_ctx and best_ctx is not None else best_text
+    best_lex = max((c for c in pool if c.features == "text+lexical"), key=lambda c: c.calib_pr_auc, default=None)
+    richer = [c for c in (best_ctx, best_lex) if c is not None and c.calib_pr_auc >= best_text.calib_pr_auc + FEATURE_MARGIN]
+    chosen = max(richer, key=lambda c: c.calib_pr_auc, default=best_text)
+    use_ctx = chosen is best_ctx
 
     calibration, calib_scores = fit_calibration(
         _raw(chosen.layers, xs(chosen.features, "calib")), y["calib"], config.seed, config.prior)
@@ -366,6 +381,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     head = Head(
         label=config.label, kind=chosen.name.split("+")[0], features=chosen.features, layers=chosen.layers,
         calibration=calibration, context_n=config.context_n if use_ctx else 0, threshold=threshold,
+        lexical=config.lexical if chosen is best_lex else None,
     )
     int8 = measure_int8(config, head, test_examples, y["test"], chosen.test) if config.measure_int8 else None
     sources_report = []
@@ -398,6 +414,12 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
             "used": use_ctx,
             "context_n": config.context_n,
         },
+        "lexical": {
+            "available": config.lexical is not None,
+            "params": config.lexical.to_json() if config.lexical is not None else None,
+            "best_lexical_calib_pr_auc": best_lex.calib_pr_auc if best_lex else None,
+            "used": chosen is best_lex,
+        },
         "calibration": {"method": calibration.method, "cross_fitted_brier": calib_scores, "prior": config.prior},
         "test": chosen.test,
         "baseline_test": baseline.test,
@@ -406,6 +428,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     head.meta = {
         "encoder": report["encoder"], "seed": config.seed, "trained_at": report["trained_at"],
         "chosen": chosen.name, "test": chosen.test, "baseline_test": baseline.test, "context": report["context"],
+        "lexical_selection": report["lexical"],
         "test_at_0.5": at_half, "test_by_source": report["test_by_source"], "calibration_prior": config.prior,
         "int8": int8, "command": config.command,
     }
@@ -420,7 +443,7 @@ def measure_int8(config: TrainConfig, head: Head, test: list[Example], y: np.nda
     encoder = Encoder(EncoderConfig(model=config.model, max_tokens=config.max_tokens, threads=config.threads,
                                     layers=config.layers, quantize_int8=True, offline=True))
     x_text, x_ctx = Embedder(encoder, config.cache_path).features(test, config.context_n)
-    x = x_ctx if head.uses_context and x_ctx is not None else (context_features(x_text, None) if head.uses_context else x_text)
+    x = x_ctx if head.uses_context and x_ctx is not None else head_inputs(head, x_text, None, [e.text for e in test])
     p = head.proba(x)
     m = metrics_at(y, p, head.threshold)
     return {

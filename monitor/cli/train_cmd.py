@@ -65,15 +65,20 @@ def command_line(ctx: click.Context) -> str:
               help="Encoder layers mean-pooled into the features: 'last', 'all' or e.g. '1,3,6'.")
 @click.option("--threads", default=None, type=click.IntRange(1), envvar="CCT_CLASSIFIER__THREADS", show_envvar=True,
               help="Torch CPU threads.")
+@click.option("--lexical/--no-lexical", default=False, show_default=True, envvar="CCT_TRAIN_LEXICAL", show_envvar=True,
+              help="Also fit an LR on the embedding plus hashed word 1-3-grams (framing, negation, attribution); "
+                   "used when it beats the embedding alone on the calibration split.")
 def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str, positive: tuple[str, ...],
           group_col: str | None, context: str | None, context_n: int, out_dir: Path, seed: int, model: str,
-          max_tokens: int, threshold: float | None, prior: float | None, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None) -> None:
+          max_tokens: int, threshold: float | None, prior: float | None, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None,
+          lexical: bool) -> None:
     """Train a calibrated head for LABEL, compare it with a plain logistic regression, write head + model card."""
     from tqdm import tqdm
 
     from monitor.classify.data import parse_spec
     from monitor.classify.embcache import default_cache_path
     from monitor.classify.encoder import parse_layers
+    from monitor.classify.lexical import LexicalFeatures
     from monitor.classify.train import TrainConfig, train_head
 
     defaults = {"text_col": text_col, "label_col": label_col, "positive": positive or ("1", "true"),
@@ -90,6 +95,7 @@ def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str
         label=label, sources=sources, out_dir=out_dir, seed=seed, model=model, max_tokens=max_tokens,
         context_n=context_n, threshold=threshold, prior=prior, measure_int8=measure_int8,
         cache_path=cache_path or default_cache_path(), threads=threads, layers=layer_list,
+        lexical=LexicalFeatures() if lexical else None,
         command=command_line(click.get_current_context()),
     )
     bar = tqdm(desc="embedding", unit="text", file=sys.stderr, disable=not sys.stderr.isatty())

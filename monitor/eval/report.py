@@ -128,7 +128,26 @@ def classifier_section(report: dict[str, Any]) -> list[str]:
             row.append("–" if c is None or c.get("missing") else
                        f"{_pct(c['recall'])} / {_pct(c['fp_rate'])} / {_pct(c['roc_auc'])} / {_pct(c.get('pairs_ordered'))}")
         rows.append(row)
-    return lines + _table(["category"] + [name for name, _ in columns], rows)
+    return lines + _table(["category"] + [name for name, _ in columns], rows) + stance_section(report)
+
+
+def _stance_cell(r: dict[str, Any]) -> str:
+    return (f"{_pct(r['roc_auc'])} / {_pct(r['harmful_at_0.5'])} / {_pct(r['harmful_at_0.75'])} / "
+            f"{_pct(r['framed_at_0.5'])} / {_pct(r['framed_at_0.75'])}")
+
+
+def stance_section(report: dict[str, Any]) -> list[str]:
+    """The stance head alone on the English cases, one column per model."""
+    columns = [(m["name"], m["stance_level"]) for m in report["models"] if not m.get("stance_level", {"missing": True}).get("missing")]
+    if not columns:
+        return []
+    lines = ["", "Stance head (`stance_assert`) alone: harmful cases (asserted) vs counter-speech, debunk quotes, "
+             "negations and reports: ROC-AUC / harmful at ≥ 0.5 / harmful at ≥ 0.75 / framed at ≥ 0.5 / framed at ≥ 0.75.", ""]
+    categories = list(dict.fromkeys(k for _, s in columns for k in s["by_category"]))
+    rows = [["**all**"] + [_stance_cell(s) for _, s in columns]]
+    rows += [[cat] + ["–" if cat not in s["by_category"] else _stance_cell(s["by_category"][cat]) for _, s in columns]
+             for cat in categories]
+    return lines + _table(["stance"] + [name for name, _ in columns], rows)
 
 
 def _public_cell(r: dict[str, Any] | None) -> str:

@@ -20,7 +20,7 @@ from monitor.eval.models import ModelSpec, load_classifier, load_engine
 from monitor.eval.narratives import narrative_report
 from monitor.eval.public import TextScorer, available_sources, public_metrics, public_test_rows, score_examples
 from monitor.eval.suite import FunctionalCase
-from monitor.eval.summary import PRIMARY_LANGUAGE, classifier_level, summarise
+from monitor.eval.summary import PRIMARY_LANGUAGE, classifier_level, stance_level, summarise
 from monitor.settings import ClassifierSettings, PipelineSettings
 
 Log = Callable[[str], None]
@@ -96,6 +96,7 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
         "rule_test_failures": [str(o.problem()) for o in tests.failed],
         "functional": summarise(results),
         "classifier_level": classifier_level([r.case for r in primary], [r.scores for r in primary], dict(info.thresholds)),
+        "stance_level": stance_level([r.case for r in primary], [r.scores for r in primary]),
         "narratives": narrative_report(primary, engine),
     }
     if public:

@@ -21,6 +21,11 @@ from monitor.alert import SEVERITIES
 from monitor.eval.functional import CaseResult
 from monitor.eval.suite import CASE_TYPES, STANCE_NEGATIVES, FunctionalCase
 
+# The stance head's score, and the case types whose speaker does not assert the harm it states.
+STANCE_LABEL = "stance_assert"
+STANCE_FRAMED: tuple[str, ...] = (*STANCE_NEGATIVES, "reporting")
+STANCE_CUTS: tuple[float, ...] = (0.5, 0.75)
+
 # The language of the category and case-type breakdowns and of the classifier-level table.
 PRIMARY_LANGUAGE = "en"
 
@@ -133,3 +138,27 @@ def classifier_level(cases: Sequence[FunctionalCase], scores: Sequence[dict[str,
             "pairs_ordered": _pairs_ordered([cases[i] for i in idx], p.tolist()),
         }
     return out
+
+
+def _stance_rates(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+    return {
+        "harmful": int(y.sum()), "framed": int((~y).sum()),
+        "roc_auc": round(float(roc_auc_score(y, p)), 4) if 0 < y.sum() < len(y) else None,
+        **{f"harmful_at_{cut}": _ratio(int((p[y] >= cut).sum()), int(y.sum())) for cut in STANCE_CUTS},
+        **{f"framed_at_{cut}": _ratio(int((p[~y] >= cut).sum()), int((~y).sum())) for cut in STANCE_CUTS},
+    }
+
+
+def stance_level(cases: Sequence[FunctionalCase], scores: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """The stance head alone: how its score separates harmful cases (the speaker asserts the harm) from
+    counter-speech, debunk quotes, negations and reports (STANCE_FRAMED), overall and per category: ROC-AUC
+    and the share of each side at or above each of STANCE_CUTS (the cuts the rules read). `missing` when
+    the model has no stance head."""
+    idx = [i for i, c in enumerate(cases) if c.harmful or c.case_type in STANCE_FRAMED]
+    if not any(STANCE_LABEL in scores[i] for i in idx):
+        return {"label": STANCE_LABEL, "missing": True}
+    y = np.array([cases[i].harmful for i in idx])
+    p = np.array([scores[i].get(STANCE_LABEL, 0.0) for i in idx])
+    cats = np.array([cases[i].category for i in idx])
+    return {"label": STANCE_LABEL, **_stance_rates(y, p),
+            "by_category": {cat: _stance_rates(y[cats == cat], p[cats == cat]) for cat in dict.fromkeys(cats.tolist())}}

@@ -43,12 +43,12 @@ def _write_csv(path: Path) -> None:
                 w.writerow([f"{text} {'' if n == 0 else f'(update {n})'}".strip(), "sport", f"s{i}"])
 
 
-def _train(data: Path, out: Path, cache: Path, seed: int) -> dict:
+def _train(data: Path, out: Path, cache: Path, seed: int, *extra: str) -> dict:
     result = CliRunner().invoke(
         cli,
         ["train", "--label", "weather", "--data", str(data), "--text-col", "sentence", "--label-col", "topic",
          "--positive", "weather", "--group-col", "show", "--out", str(out), "--seed", str(seed), "--no-int8",
-         "--cache", str(cache), "--threads", "2"],
+         "--cache", str(cache), "--threads", "2", *extra],
         env={"HF_HUB_OFFLINE": "1"},
     )
     assert result.exit_code == 0, result.output
@@ -70,6 +70,19 @@ def test_train_is_reproducible_and_writes_head_and_card(tmp_path: Path) -> None:
     card = (tmp_path / "a" / "cards" / "weather.md").read_text()
     for needed in ("PR-AUC", "baseline-lr", "Training command", "cct-monitor train", file_sha256(weights_a), "calibration"):
         assert needed in card
+
+
+def test_lexical_candidate_is_fitted_reported_and_the_head_reads_what_the_card_says(tmp_path: Path) -> None:
+    data = tmp_path / "topics.csv"
+    _write_csv(data)
+    summary = _train(data, tmp_path / "m", tmp_path / "cache.sqlite", 7, "--lexical")
+    card = (tmp_path / "m" / "cards" / "weather.md").read_text()
+    assert "| lr+lex " in card and "## Lexical features" in card and "--lexical" in card
+    head = load_head(tmp_path / "m" / "heads" / "weather.json")
+    used = head.meta["lexical_selection"]["used"]
+    assert (summary["chosen"] == "lr+lex") is used
+    assert (head.features == "text+lexical") is used and (head.lexical is not None) is used
+    assert head.in_dim == head.feature_dim(384 * 6)
 
 
 def test_split_keeps_groups_together_and_spreads_positives(tmp_path: Path) -> None:

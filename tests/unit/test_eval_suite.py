@@ -10,7 +10,7 @@ import pytest
 from monitor.eval.functional import CaseResult, Fired
 from monitor.eval.suite import FunctionalCase, SuiteError, load_suite
 from monitor.eval.report import language_section
-from monitor.eval.summary import classifier_level, summarise
+from monitor.eval.summary import classifier_level, stance_level, summarise
 
 HARMFUL = {"id": "t-1", "category": "threat", "case_type": "plain", "polarity": "harmful", "speaker_role": "caller",
            "text": "I will hurt the mayor.", "expect": "alert", "min_severity": "medium"}
@@ -157,3 +157,16 @@ def test_each_language_gets_a_row_with_its_unscored_cases_and_the_breakdowns_sta
     assert "| en | 2 (1 harmful) | 1.00 (1/1) | 0.00 (0/1) | 0/1 | 0/2 |" in table
     misread = summarise([CaseResult(FunctionalCase.model_validate(HARMFUL), {}, [], unsupported_language="de")])
     assert "| en | 1 (1 harmful) | 0.00 (0/1) | – | 0/0 | 1/1 (as de) |" in language_section([{"name": "m", "functional": misread}])
+
+
+def test_stance_level_separates_harmful_cases_from_framed_ones_at_the_rules_cuts() -> None:
+    report = {**DEBUNK, "id": "t-5", "case_type": "reporting"}
+    cases = [FunctionalCase.model_validate(r) for r in (HARMFUL, {**HARMFUL, "id": "t-4"}, DEBUNK, report, SPORT)]
+    scores = [{"stance_assert": s} for s in (0.9, 0.6, 0.7, 0.1, 0.99)]
+    level = stance_level(cases, scores)
+    assert level["harmful"] == 2 and level["framed"] == 2  # the figurative case is neither
+    assert level["roc_auc"] == 0.75
+    assert level["harmful_at_0.5"] == 1.0 and level["harmful_at_0.75"] == 0.5
+    assert level["framed_at_0.5"] == 0.5 and level["framed_at_0.75"] == 0.0
+    assert level["by_category"]["threat"]["roc_auc"] == 0.75
+    assert stance_level(cases, [{"threat": 0.5}] * 5)["missing"] is True

@@ -14,7 +14,7 @@ from monitor.eval.suite import load_suite
 
 @pytest.fixture(scope="module")
 def rows() -> dict[str, list[spoken.SpokenRow]]:
-    return {label: spoken.read_rows(label) for label in spoken.LABELS}
+    return {label: spoken.read_rows(label) for label in spoken.FILES}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,77 @@
+"""Hashed word n-gram features and the heads that read them beside the embedding (the stance head)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.classify.heads import Calibration, Head, head_inputs, load_head
+from monitor.classify.lexical import LexicalFeatures
+
+LEX = LexicalFeatures(ngram_max=3, n_features=2**12, weight=1.0)
+
+
+def test_features_depend_on_the_words_only_not_on_case_punctuation_or_the_instance() -> None:
+    a = LEX.transform(["It's a MYTH that garlic cures the flu!"])
+    b = LexicalFeatures(3, 2**12, 1.0).transform(["it's a myth that garlic cures the flu"])
+    assert np.array_equal(a, b)
+    assert a.dtype == np.float32 and a.shape == (1, 2**12)
+    assert np.isclose(np.linalg.norm(a), 1.0)
+
+
+def test_a_framing_phrase_lights_the_same_columns_wherever_it_stands() -> None:
+    phrase, framed, bare = LEX.transform(["it's a myth that", "honestly it's a myth that raw milk cures asthma",
+                                          "raw milk cures asthma"])
+    assert set(np.flatnonzero(phrase)) <= set(np.flatnonzero(framed))
+    assert not set(np.flatnonzero(phrase)) <= set(np.flatnonzero(bare))
+
+
+def test_weight_scales_the_block_and_a_text_without_words_is_zeros() -> None:
+    rows = LexicalFeatures(2, 2**10, 0.5).transform(["someone in the chat says so", "?!"])
+    assert np.isclose(np.linalg.norm(rows[0]), 0.5) and not rows[1].any()
+
+
+@pytest.mark.parametrize("params", [(0, 16, 1.0), (2, 0, 1.0), (2, 16, 0.0)])
+def test_nonsense_parameters_are_refused(params: tuple[int, int, float]) -> None:
+    with pytest.raises(ValueError, match="lexical features"):
+        LexicalFeatures(*params)
+
+
+def _lexical_head(emb_dim: int = 4) -> Head:
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(emb_dim + LEX.n_features, 1)).astype(np.float32)
+    return Head("stance_assert", "lr", "text+lexical", [(w, np.zeros(1, np.float32))],
+                Calibration("platt", {"platt": np.array([1.0, 0.0])}), lexical=LEX)
+
+
+def test_a_lexical_head_round_trips_through_its_files_and_reads_the_texts(tmp_path: Path) -> None:
+    head = _lexical_head()
+    head.save(tmp_path)
+    assert json.loads((tmp_path / "stance_assert.json").read_text())["lexical"] == {
+        "ngram_max": 3, "n_features": 2**12, "weight": 1.0}
+    loaded = load_head(tmp_path / "stance_assert.json")
+    assert loaded.lexical == LEX and loaded.feature_dim(4) == 4 + 2**12
+    emb = np.ones((2, 4), np.float32) / 2
+    texts = ["a caller says the jab has a chip", "the jab has a chip"]
+    x = head_inputs(loaded, emb, None, texts)
+    dense = x.dense()
+    assert dense.shape == (2, 4 + 2**12) and np.array_equal(dense[:, 4:], LEX.transform(texts))
+    p = loaded.proba(x)
+    assert np.allclose(p, head.proba(dense), atol=1e-6) and p[0] != p[1]
+
+
+def test_a_lexical_head_given_no_texts_or_a_bad_spec_is_a_clear_error(tmp_path: Path) -> None:
+    head = _lexical_head()
+    with pytest.raises(ValueError, match="reads the texts"):
+        head_inputs(head, np.zeros((2, 4), np.float32), None, ["only one"])
+    with pytest.raises(ValueError, match="disagree"):
+        Head("x", "lr", "text", head.layers, head.calibration, lexical=LEX)
+    head.save(tmp_path)
+    spec = json.loads((tmp_path / "stance_assert.json").read_text())
+    spec["lexical"]["stemmer"] = "porter"
+    (tmp_path / "stance_assert.json").write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match=r"stance_assert\.json: lexical features: unknown keys \['stemmer'\]"):
+        load_head(tmp_path / "stance_assert.json")
