@@ -298,7 +298,10 @@ def train_stance_head(encoder, meta: dict, out: Path) -> None:
     fit = {s: rows[s] for s in ("train", "calib")}
     head = fit_head(stance.LABEL, fit, vec, meta)
     baseline = fit_head(stance.LABEL, {s: english[s] for s in ("train", "calib")}, vec, meta)
-    for h, calib in ((head, fit["calib"]), (baseline, english["calib"])):
+    # the head only ever scores non-English chunks (English ones go to the English head): its operating points
+    # are set on the non-English calibration rows, for the English-only fit as well
+    calib = [r for r in rows["calib"] if r.source.startswith(stance.MULTILINGUAL_PREFIX)]
+    for h in (head, baseline):
         stance.align_to_rule_cuts(h, np.stack([vec[r.text] for r in calib]), np.array([r.y for r in calib]))
     head.save(out / "heads")
     transfer = {"english_only": stance.held_out(baseline, rows["test"], vec),

@@ -62,7 +62,8 @@ def stance_rows(multilingual: bool = True) -> Rows:
 
 def align_to_rule_cuts(head: Head, x_calib: np.ndarray, y_calib: np.ndarray) -> dict[str, float]:
     """Compose the head's calibration with a monotone piecewise-linear map so the rules' stance cuts mean for it
-    what they mean for the English head (`CUT_SHARES`, on its own calibration split): the largest score below
+    what they mean for the English head (`CUT_SHARES`, on its own calibration split; here on `x_calib`, the
+    non-English calibration rows, the only language the head serves): the largest score below
     which at most 12 % of the assertions fall goes to 0.5, the lowest score at or above which at most 10 % of
     the other stances fall goes to 0.75 (as `STREAM_PRIORS` does for election). Returns the two scores mapped."""
     p = head.proba(x_calib)
@@ -132,8 +133,9 @@ def write_card(out: Path, head: Head, transfer: dict[str, dict[str, dict]]) -> P
         f"({d['calib']['positives']}). Head: {head.kind}, {head.calibration.method} calibration, threshold "
         f"{head.threshold}; calib PR-AUC {head.meta['calib']['pr_auc']}, F1 {head.meta['calib']['f1']}. Its calibrated "
         f"score is mapped (monotone, piecewise linear) so the rules' cuts mean what they mean for the English head on "
-        f"its calibration split: {align['drop']} (at most 12 % of the calib assertions below it) → 0.5, "
-        f"{align['info']} (at most 10 % of the other stances at or above it) → 0.75.", "",
+        f"its calibration split, here measured on the non-English calibration rows (the head scores only non-English "
+        f"chunks): {align['drop']} (at most 12 % of their assertions below it) → 0.5, {align['info']} (at most 10 % of "
+        f"their other stances at or above it) → 0.75.", "",
         "## Cross-lingual transfer on the held-out test groups (one run; `models/multilingual/stance_eval.json`)", "",
         "*English only*: the same fit on the English rows alone (what the encoder's alignment carries to other "
         "languages). *Shipped*: English + the non-English pairs. Dropped: assertions below 0.5; above info: "
