@@ -6,11 +6,12 @@ Builds the classify and rules stages as `cct-monitor run` does (`monitor.app`), 
 after each step and the peak (VmHWM):
 
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
-                                     [--german 0] [--no-english-arena] [--poll 256] [--blas-threads N]
+                                     [--german 0] [--mixed-share 0] [--no-english-arena] [--poll 256] [--blas-threads N]
     python scripts/replica_memory.py --engine-parts
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
-multilingual engine loading at the first one; `--no-english-arena` runs the English session without
+multilingual engine loading at the first one; `--mixed-share S` puts that share of the workload's broadcasts in
+de es fr it nl pl pt ro (the bench's mixed-language phase); `--no-english-arena` runs the English session without
 ONNX Runtime's CPU arena; `--poll` sets the records per polled batch; `--blas-threads N` lets numpy's BLAS
 use N threads instead of the one the classifier sets; `--engine-parts` instead loads each export's tokenizer
 and session on their own. The last line gives the pipeline's CPU time per chunk.
@@ -71,6 +72,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--multilingual", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--german", type=int, default=0)
+    ap.add_argument("--mixed-share", type=float, default=0.0)
     ap.add_argument("--no-english-arena", action="store_true")
     ap.add_argument("--poll", type=int, default=256)
     ap.add_argument("--blas-threads", type=int, default=None)
@@ -112,7 +114,7 @@ def main() -> None:
 
         threadpool_limits(limits=args.blas_threads, user_api="blas")
     pipeline = Pipeline(settings.pipeline, metrics, classifier, engine)
-    stream = iter(Workload(500, seed=7, run_id="mem"))
+    stream = iter(Workload(500, seed=7, run_id="mem", non_english_share=args.mixed_share))
     chunks = [next(stream) for _ in range(args.chunks)]
     spoken = (line.split("\t", 1) for line in (ROOT / "tests/fixtures/languages/spoken.tsv").read_text("utf-8").splitlines())
     german = [text for lang, text in spoken if lang == "de"]

@@ -3,7 +3,10 @@
 Sequence: create unique topics → start `consumers` monitor replicas in one group → warm up until every
 replica has decided chunks (model loaded, partitions assigned) → capacity: a backlog produced at once and
 drained (throughput, CPU per chunk, profile) → paced phases at fractions of that capacity (latency
-percentiles chunk `ts` → decision and → alert on the alerts topic) → optional soak → SIGTERM.
+percentiles chunk `ts` → decision and → alert on the alerts topic) → optional soak → with `mixed_share`, the
+mixed-language capacity (the same drain with that share of the broadcasts in de es fr it nl pl pt ro, after one
+non-English chunk per partition has loaded the multilingual engine; run last, so the figures before it are of
+English-only replicas) → SIGTERM.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class PipelineConfig:
     partitions: int = 6
     soak_minutes: float = 0.0
     soak_load: float = 0.5
+    mixed_share: float = 0.0
     seed: int = 7
     run_id: str = "bench"
     config_path: Path | None = None
@@ -125,7 +129,8 @@ class PipelineBench:
         raise RuntimeError("the monitor replicas did not start deciding within the warm-up timeout")
 
     # ---- phases ----------------------------------------------------------------------------------------
-    def _capacity(self, producer: Producer, profiler: Profiler | None) -> dict[str, Any]:
+    def _capacity(self, producer: Producer, profiler: Profiler | None, stream: Iterator[dict[str, Any]] | None = None,
+                  phase: str = "capacity") -> dict[str, Any]:
         ids_before = set(self._decided())
         stages_before = self._stages()
         if profiler:
@@ -134,8 +139,8 @@ class PipelineBench:
         assert self.host is not None
         cpu0, host0 = self.sampler.cpu_seconds(), self.host.snapshot()
         burst_at = time.time()
-        produced_at = producer.burst(self.stream, self.cfg.backlog, "capacity")
-        ids = self.registry.phase_ids("capacity")
+        produced_at = producer.burst(stream or self.stream, self.cfg.backlog, phase)
+        ids = self.registry.phase_ids(phase)
         decided = self._wait_decided(ids, self.cfg.drain_timeout_s)
         if profiler:
             profiler.stop()
@@ -163,6 +168,35 @@ class PipelineBench:
             "cpu_s_per_chunk": round(cpu / len(times), 5) if times else None,
             "host_cpu_ms_per_chunk": HostCpu.per_chunk_ms(host0, host1, len(times), time.time() - burst_at),
         }
+
+    def _mixed(self, producer: Producer, english_cps: float) -> dict[str, Any]:
+        """Capacity with `mixed_share` of the broadcasts in other languages, beside the English-only figure."""
+        cfg = self.cfg
+        for p in range(cfg.partitions):  # every replica loads the multilingual engine before the drain
+            producer.send({"broadcast_id": f"{cfg.run_id}-warm-ml-{p}", "seq": 0, "language": "de",
+                           "text": "guten abend und willkommen zur sendung, heute sprechen wir über das wetter"}, "warmup-ml",
+                          partition=p)
+        producer.producer.flush(timeout=30)
+        self._wait_decided(self.registry.phase_ids("warmup-ml"), 120)
+        workload = Workload(cfg.broadcasts, seed=cfg.seed, run_id=f"{cfg.run_id}-mixed", non_english_share=cfg.mixed_share)
+        sent: list[str] = []
+
+        def stream() -> Iterator[dict[str, Any]]:
+            for chunk in workload:
+                sent.append(chunk["language"])
+                yield chunk
+
+        out = self._capacity(producer, None, stream(), "capacity-mixed")
+        non_english = sum(1 for lang in sent if lang != "en")
+        out.update({
+            "broadcast_share": cfg.mixed_share,
+            "non_english_chunk_share": round(non_english / max(1, len(sent)), 3),
+            "languages": {lang: sent.count(lang) for lang in sorted(set(sent))},
+            "english_only_cps": english_cps,
+            "vs_english_only": round(out["throughput_cps"] / english_cps, 3) if english_cps else None,
+            "peak_rss_mb": round(self.sampler.peak_rss_mb(), 1) if self.sampler else None,
+        })
+        return out
 
     def _latencies(self, phase: str, decided: dict[str, float], alerts: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
         ids = self.registry.phase_ids(phase)
@@ -276,6 +310,8 @@ class PipelineBench:
             result["alerts_total"] = len({a.get("alert_id") for _, a in alerts.alerts()})
             result["peak_rss_mb"] = round(self.sampler.peak_rss_mb(), 1)
             result["stage_seconds"] = self._stages()
+            if cfg.mixed_share > 0:
+                result["mixed"] = self._mixed(producer, capacity["throughput_cps"])
             cap_ids = set(self.registry.phase_ids("capacity"))
             result["partitions_per_consumer"] = [m.reader.partitions_of(cap_ids) for m in self.monitors]
             self._check_alive()

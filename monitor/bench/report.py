@@ -121,6 +121,13 @@ def render(result: dict[str, Any]) -> str:
                          pipe.get("throughput_cps")))
         lines.append(f"  {pipe['broadcasts']} broadcasts interleaved; rules, alerts topic and decision log on; "
                      f"peak RSS {pipe.get('peak_rss_mb')} MiB; CPU {_fmt(pipe.get('cpu_s_per_chunk'))} s/chunk")
+        mixed = pipe.get("mixed")
+        if mixed:
+            lines.append(row(f"3m same, mixed languages ({100 * mixed['non_english_chunk_share']:.0f} % of chunks non-English)",
+                             mixed.get("throughput_cps")))
+            lines.append(f"  English-only capacity {mixed['english_only_cps']} chunks/s in this run; mixed / English-only "
+                         f"{mixed['vs_english_only']}; chunks by language {mixed['languages']}; peak RSS with both engines "
+                         f"{mixed['peak_rss_mb']} MiB; CPU {_fmt(mixed.get('cpu_s_per_chunk'))} s/chunk")
         if pipe.get("partitions_per_consumer") and pipe["consumers"] > 1:
             lines.append(f"  partitions per replica: {pipe['partitions_per_consumer']}")
         lines += ["", f"{'offered load':<14}{'offered/s':>10}{'sent/s':>9}  {'ts→decision p50/p95/p99 s':<28}"

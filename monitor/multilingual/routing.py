@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.classify.heads import load_heads
-from monitor.classify.labels import DEFAULT_LABELS, STANCE_LABELS
+from monitor.classify.labels import STANCE_LABELS
 from monitor.classify.scorer import Scorer
-from monitor.classify.stage import TransformerClassifier, model_sha256
+from monitor.classify.stage import TransformerClassifier, model_sha256, shipped_labels
 from monitor.narratives.crosslingual import RoutedTextEncoder
 from monitor.narratives.index import TextEncoder
 from monitor.settings import ClassifierSettings
@@ -51,7 +51,7 @@ def multilingual_classifier(settings: ClassifierSettings) -> TransformerClassifi
 
         encoder = MultilingualEncoder(settings.multilingual_onnx_dir, threads=settings.threads,
                                       max_tokens=settings.max_tokens, lazy=True)
-        heads = load_heads(heads_dir, list(DEFAULT_LABELS))
+        heads = load_heads(heads_dir, shipped_labels(heads_dir))
         stale = [h.label for h in heads if h.meta.get("encoder", {}).get("sha256") != encoder.sha256]
         if stale:
             raise StaleExport(f"heads {stale} in {heads_dir} were trained for another multilingual encoder")

@@ -22,7 +22,7 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
         sys.executable, "-m", "monitor", "bench", "--bootstrap", kafka_bootstrap,
         "--broadcasts", "20", "--chunks", "200", "--naive-chunks", "20", "--ceiling-chunks", "60",
         "--batch-sizes", "32", "--loads", "0.25,0.5", "--phase-seconds", "3", "--partitions", "2",
-        "--no-soak", "--no-profile", "--rules", str(repo_root / "rules"), "--engine", "onnx", "--consumers", "1",
+        "--no-soak", "--no-profile", "--mixed-share", "0.5", "--rules", str(repo_root / "rules"), "--engine", "onnx", "--consumers", "1",
         "--output", str(out), "--workdir", str(tmp_path / "work"),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)
@@ -57,6 +57,15 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
         assert set(load["decision_latency_s"]) == {"p50", "p95", "p99"}
         assert load["decision_latency_s"]["p99"] is not None
         assert set(load["alert_latency_s"]) == {"p50", "p95", "p99"}
+    # the last phase drains the same backlog with a share of the broadcasts in other languages, routed to the
+    # multilingual engine, and reports it beside the English-only capacity of the same run
+    mixed = pipe["mixed"]
+    assert mixed["decided"] == mixed["chunks"] == 200
+    assert mixed["throughput_cps"] > 0 and mixed["english_only_cps"] == pipe["throughput_cps"]
+    assert 0 < mixed["non_english_chunk_share"] < 1
+    assert set(mixed["languages"]) - {"en"} <= {"de", "es", "fr", "it", "nl", "pl", "pt", "ro"}
+    assert sum(mixed["languages"].values()) == 200
     assert {"pipeline_vs_ceiling", "pipeline_vs_naive", "peak_rss_mb"} <= set(report["ratios"])
-    for line in ("naive", "model ceiling", "full pipeline via Kafka", "machine CPU ms per decided chunk"):
+    for line in ("naive", "model ceiling", "full pipeline via Kafka", "mixed languages", "English-only capacity",
+                 "machine CPU ms per decided chunk"):
         assert line in proc.stdout

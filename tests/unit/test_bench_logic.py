@@ -35,6 +35,25 @@ def test_workload_interleaves_broadcasts_in_speech_order() -> None:
     assert [c["start_ms"] for c in chunks] == sorted(c["start_ms"] for c in chunks)
 
 
+def test_mixed_workload_keeps_one_language_per_broadcast_and_the_english_ones_unchanged() -> None:
+    english = Workload(60, seed=4).take(1500)
+    mixed = Workload(60, seed=4, non_english_share=0.4).take(1500)
+    language_of: dict[str, set[str]] = defaultdict(set)
+    for chunk in mixed:
+        TranscriptChunk.model_validate(chunk)
+        language_of[chunk["broadcast_id"]].add(chunk["language"])
+    assert all(len(langs) == 1 for langs in language_of.values())
+    spoken = {lang for langs in language_of.values() for lang in langs}
+    assert "en" in spoken and len(spoken - {"en"}) >= 4 and spoken <= {"en", "de", "es", "fr", "it", "nl", "pl", "pt", "ro"}
+    # an English broadcast says the same chunks with or without the others (their interleaving may differ)
+    english_ids = [b for b, langs in language_of.items() if langs == {"en"}]
+    assert english_ids
+    for bid in english_ids:
+        before, after = ([c for c in run if c["broadcast_id"] == bid] for run in (english, mixed))
+        n = min(len(before), len(after))
+        assert n and before[:n] == after[:n]
+
+
 def test_workload_mixes_in_rule_triggering_passages() -> None:
     chunks = Workload(100, seed=5, violating_share=0.05).take(4000)
     hits = sum(any(c["text"].startswith(v[:40]) for v in VIOLATING) for c in chunks)

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.skipif(not (default_export_dir() / "manifest.json").is_
                                 reason="the multilingual engine is not built (cct-monitor model export-multilingual)")
 
 SPOKEN = Path(__file__).resolve().parents[1] / "fixtures" / "languages" / "spoken.tsv"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 SETTINGS = ClassifierSettings(threads=1, multilingual="on")
 
 
@@ -71,3 +72,24 @@ def test_english_traffic_never_loads_it_and_the_first_german_chunk_does(
     assert caplog.text.count("loading the multilingual engine") == 1, "said once in the log"
     assert "first chunk in de (broadcast de-show)" in caplog.text
     assert (routed.info, routed.metrics_info()) == info_at_start, "model identity and metric unchanged by loading"
+
+
+
+def test_a_german_false_cure_alerts_on_the_health_desk_and_its_debunk_does_not(routed: RoutedClassifier) -> None:
+    """The health rule reads German chunks: its per-language keyword lists and the multilingual `stance_assert`
+    head (a German chunk the English stance head never reads), through the shipped rules."""
+    from monitor.rules_engine.stage import build_engine
+
+    assert "stance_assert" in routed.multilingual.info.labels
+    pipeline = Pipeline(PipelineSettings(), Metrics(CollectorRegistry()), classifier=routed,
+                        engine=build_engine([RULES], encoder=routed.text_encoder()))
+    result = pipeline.process(_records(0, [
+        ("de-a", "de", "ganz ehrlich, vergesst die chemo, ein sud aus mistelblättern heilt den krebs in wenigen wochen"),
+        ("de-b", "de", "es ist nicht wahr, dass mistelsud krebs heilt, dafür gibt es keinerlei belege, "
+                       "bitte brecht keine chemo ab"),
+    ]))
+    asserted, denied = result.decisions
+    assert denied.to_record()["scores"]["stance_assert"] < 0.5 <= asserted.to_record()["scores"]["stance_assert"]
+    assert [(a.rule.id, a.rule.severity) for a in asserted.alerts if a.rule.id.startswith("health")] == [
+        ("health-misinformation-score", "low")]
+    assert not [a for a in denied.alerts if a.rule.id.startswith("health")]

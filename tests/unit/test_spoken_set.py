@@ -31,8 +31,9 @@ def test_every_shipped_row_is_a_variant_of_its_base(rows: dict[str, list[spoken.
 
 
 def _training_texts(rows: dict[str, list[spoken.SpokenRow]]) -> list[str]:
-    """Every shipped spoken row and every stance pair the stance head is trained on."""
-    pairs = (spoken.SPOKEN_DIR / "stance_pairs.jsonl").read_text(encoding="utf-8").splitlines()
+    """Every shipped spoken row and every stance pair the stance heads (English and multilingual) are trained on."""
+    pairs = [line for name in ("stance_pairs.jsonl", "stance_multilingual.jsonl")
+             for line in (spoken.SPOKEN_DIR / name).read_text(encoding="utf-8").splitlines()]
     return [r.text for shipped in rows.values() for r in shipped] + [json.loads(line)["text"] for line in pairs]
 
 
