@@ -52,12 +52,8 @@ for label in $LABELS; do
   mapfile -t SPOKEN < <(spoken "$label")
   case "$label" in
     claim)
-      # The CLEF debates by the registry's split (whole debates; its test debates, which `cct-monitor eval`
-      # ranks for check-worthiness MAP, and CLEF 2020's official test debates are left out).
-      DEBATES="${EXPORT_DIR:-out/train}/clef-debates.jsonl"
-      CCT_DATASETS="$DATA" "${PYTHON:-python}" scripts/export_registry_split.py --task claim --out "$DEBATES" clef2019 clef2020-debates
       $CLI train --label claim --out "$OUT" \
-        --data "$DEBATES?name=clef-debates&group_col=group&context=previous" \
+        --data "$CLEF?name=clef2019&group_col=file_name&context=previous" \
         --data "$FF?name=fullfact-health&text_col=output_text&label_col=summary&positive=worth checking&negative=not worth checking" \
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:claim&weight=$W" \
         --data "$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&where=label_name:claim,threat&weight=$W" ;;

@@ -10,8 +10,6 @@ from monitor.classify.encoder import file_sha256
 from monitor.classify.labels import DEFINITIONS
 
 LICENCES = {
-    "clef-debates": "CLEF-2019 CheckThat! Task 1 and CLEF-2020 Task 5 debate transcripts, released for research "
-                    "(the registry's train/calib split by debate: scripts/export_registry_split.py)",
     "clef2019": "CLEF-2019 CheckThat! Task 1, released for research (copied from utaresearch/claimbuster-spotter, GPL-3.0)",
     "davidson": "Davidson et al. 2017, MIT (t-davidson/hate-speech-and-offensive-language)",
     "constraint": "CONSTRAINT 2021 COVID-19 fake news, MIT (diptamath/covid_fake_news)",
