@@ -8,7 +8,7 @@ project-written pairs in de es fr it nl pl pt ro (`stance_multilingual.jsonl`, `
 `assert` is 1, `quote`/`report`/`deny`/`condemn` 0; every source split by group (70/10/20, `corpora.split_of`),
 so the "test" groups are held out from fitting, choice and calibration. Transfer: a head fitted on the English
 rows alone and the shipped head (English + non-English rows) scored on the same held-out groups, per source,
-with the rules' cuts (health-misinformation-score drops a match below 0.5 and files one below 0.75 as info).
+with the rules' cuts (health-misinformation-score drops a match below 0.5 and files one below 0.85 as info).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ LABEL = "stance_assert"
 PAIRS = SPOKEN_DIR / "stance_pairs.jsonl"
 MULTILINGUAL = SPOKEN_DIR / "stance_multilingual.jsonl"
 MULTILINGUAL_PREFIX = "spoken-stance-ml-"  # + language code: one source per language of MULTILINGUAL
-RULE_CUTS = {"drop": 0.5, "info": 0.75}  # health-misinformation-score's `stance_assert` cuts
+RULE_CUTS = {"drop": 0.5, "info": 0.85}  # health-misinformation-score's `stance_assert` cuts
 #: What those cuts mean for the English head on its calibration split (rules/health-crisis.yaml): below 0.5
-#: drops at most 12 % of the assertions; 0.75 is the lowest cut that lets at most 10 % of the other stances through.
+#: drops at most 12 % of the assertions; 0.85 is the lowest cut that lets at most 10 % of the other stances through.
 CUT_SHARES = {"drop": 0.12, "info": 0.10}
 Rows = dict[str, list[Row]]
 
@@ -65,7 +65,7 @@ def align_to_rule_cuts(head: Head, x_calib: np.ndarray, y_calib: np.ndarray) -> 
     what they mean for the English head (`CUT_SHARES`, on its own calibration split; here on `x_calib`, the
     non-English calibration rows, the only language the head serves): the largest score below
     which at most 12 % of the assertions fall goes to 0.5, the lowest score at or above which at most 10 % of
-    the other stances fall goes to 0.75 (as `STREAM_PRIORS` does for election). Returns the two scores mapped."""
+    the other stances fall goes to 0.85 (as `STREAM_PRIORS` does for election). Returns the two scores mapped."""
     p = head.proba(x_calib)
     pos, neg = p[y_calib == 1], p[y_calib == 0]
     values = np.unique(np.append(p, 1.0))
@@ -88,7 +88,7 @@ def align_to_rule_cuts(head: Head, x_calib: np.ndarray, y_calib: np.ndarray) -> 
 
 
 def _cut_shares(y: np.ndarray, p: np.ndarray) -> dict[str, float | None]:
-    """Assertions the rule drops (p < 0.5) and non-assertions it keeps above info (p >= 0.75)."""
+    """Assertions the rule drops (p < 0.5) and non-assertions it keeps above info (p >= 0.85)."""
     pos, neg = p[y == 1], p[y == 0]
     return {"asserts_dropped": round(float(np.mean(pos < RULE_CUTS["drop"])), 3) if len(pos) else None,
             "others_above_info": round(float(np.mean(neg >= RULE_CUTS["info"])), 3) if len(neg) else None}
@@ -118,8 +118,8 @@ def write_card(out: Path, head: Head, transfer: dict[str, dict[str, dict]]) -> P
         "The probability that the speaker asserts a statement rather than quoting, reporting, denying or "
         "condemning it, over the multilingual ONNX engine's embeddings (the same encoder as "
         "`cards/multilingual.md`). The rules read it as they read the English head's "
-        "(`models/heads/stance_assert.json`): `health-misinformation-score` drops a match below 0.5 and files "
-        "one below 0.75 as info. Retrain: `python -m monitor.multilingual.heads_train --labels stance_assert` "
+        f"(`models/heads/stance_assert.json`): `health-misinformation-score` drops a match below {RULE_CUTS['drop']} and files "
+        f"one below {RULE_CUTS['info']} as info. Retrain: `python -m monitor.multilingual.heads_train --labels stance_assert` "
         "(data: `python scripts/make_stance_multilingual.py`).", "",
         "## Training data (train split fits, calib split picks and calibrates, test held out)", "",
         "| source | language | licence |", "|---|---|---|",
@@ -134,12 +134,12 @@ def write_card(out: Path, head: Head, transfer: dict[str, dict[str, dict]]) -> P
         f"{head.threshold}; calib PR-AUC {head.meta['calib']['pr_auc']}, F1 {head.meta['calib']['f1']}. Its calibrated "
         f"score is mapped (monotone, piecewise linear) so the rules' cuts mean what they mean for the English head on "
         f"its calibration split, here measured on the non-English calibration rows (the head scores only non-English "
-        f"chunks): {align['drop']} (at most 12 % of their assertions below it) → 0.5, {align['info']} (at most 10 % of "
-        f"their other stances at or above it) → 0.75.", "",
+        f"chunks): {align['drop']} (at most 12 % of their assertions below it) → {RULE_CUTS['drop']}, {align['info']} (at most "
+        f"10 % of their other stances at or above it) → {RULE_CUTS['info']}.", "",
         "## Cross-lingual transfer on the held-out test groups (one run; `models/multilingual/stance_eval.json`)", "",
         "*English only*: the same fit on the English rows alone (what the encoder's alignment carries to other "
-        "languages). *Shipped*: English + the non-English pairs. Dropped: assertions below 0.5; above info: "
-        "quotes, reports, denials and condemnations at 0.75 or more. The ten statements of each language are "
+        f"languages). *Shipped*: English + the non-English pairs. Dropped: assertions below {RULE_CUTS['drop']}; above info: "
+        f"quotes, reports, denials and condemnations at {RULE_CUTS['info']} or more. The ten statements of each language are "
         "the same ten ideas, so a held-out group may have its translation in another language's training "
         "rows: the non-English figures measure framing learnt across languages, not unseen claims.", "",
         "| test pool | n (assertions) | English only PR-AUC | dropped | above info | shipped PR-AUC | dropped | above info |",
