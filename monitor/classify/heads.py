@@ -105,6 +105,8 @@ class Head:
     def __post_init__(self) -> None:
         if (self.features == "text+lexical") != (self.lexical is not None):
             raise ValueError(f"head {self.label!r}: features {self.features!r} and lexical {self.lexical} disagree")
+        if self.lexical is not None:
+            self.lexical.vectorizer()  # built with the head, so the process's BLAS libraries are all loaded by then
 
     @property
     def uses_context(self) -> bool:

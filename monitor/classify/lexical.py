@@ -42,9 +42,13 @@ class LexicalFeatures:
         if self.ngram_max < 1 or self.n_features < 1 or self.weight <= 0:
             raise ValueError(f"lexical features need ngram_max >= 1, n_features >= 1 and weight > 0, got {self}")
 
+    def vectorizer(self) -> Any:
+        """The hashing vectorizer (scikit-learn, imported on first use)."""
+        return _vectorizer(self.ngram_max, self.n_features)
+
     def sparse(self, texts: Sequence[str]) -> Any:
         """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word)."""
-        return (_vectorizer(self.ngram_max, self.n_features).transform(list(texts)) * np.float32(self.weight)).astype(np.float32)
+        return (self.vectorizer().transform(list(texts)) * np.float32(self.weight)).astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """`sparse` as a dense float32 array (for fitting)."""

@@ -84,7 +84,8 @@ def score_parity(ref: TransformerClassifier, cand: TransformerClassifier, texts:
 def rule_test_parity(ref: TransformerClassifier, cand: TransformerClassifier, sets: Sequence[LoadedRuleSet],
                      context_chunks: int, margin: float) -> tuple[int, list[str], list[dict[str, Any]]]:
     """(tests run, outcome differences, tests with a label score within `margin` of its threshold)."""
-    ra, rb = (run_rule_tests(sets, c.score, context_chunks, encoder=c.text_encoder()) for c in (ref, cand))
+    ra, rb = (run_rule_tests(sets, c.score, context_chunks, encoder=c.text_encoder(), languages=c.info.languages)
+              for c in (ref, cand))
     diffs = [f"{x.file}:{x.line}: {x.name}: reference fired={x.fired}, candidate fired={y.fired}"
              for x, y in zip(ra.outcomes, rb.outcomes, strict=True) if x.fired != y.fired]
     near = []

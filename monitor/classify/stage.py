@@ -213,8 +213,14 @@ def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str]
     """Load the classifier the settings name: `heads_dir` (per-label heads, format `cct-heads/1`) when set,
     else the models directory (default: the bundled `models/`), whose `manifest.json` says its format;
     a models directory without a manifest but with `heads/` is read as per-label heads. From here on the
-    process's BLAS runs on one thread (`monitor.classify.blas`)."""
+    process's BLAS runs on one thread (`monitor.classify.blas`), applied once the heads are loaded: a lexical
+    head brings scikit-learn, whose scipy carries a BLAS library of its own."""
+    classifier = _load(settings, labels)
     serving_blas_limits()
+    return classifier
+
+
+def _load(settings: ClassifierSettings, labels: Sequence[str] | None) -> TransformerClassifier:
     if settings.heads_dir:
         return _legacy(settings, Path(settings.heads_dir), labels)
     models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()

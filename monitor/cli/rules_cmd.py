@@ -88,11 +88,12 @@ def test_cmd(ctx: click.Context, paths: tuple[Path, ...], junit: Path | None, ve
     if settings.classifier.enabled and rules_use_labels(result.sets):
         classifier = _load_classifier(ctx)
     report = run_rule_tests(result.sets, classifier.score if classifier is not None else None,
-                            settings.pipeline.context_chunks, encoder=encoder_for(classifier))
+                            settings.pipeline.context_chunks, encoder=encoder_for(classifier),
+                            languages=classifier.info.languages if classifier is not None else None)
     for outcome in report.outcomes:
         if outcome.skipped:
             if verbose:
-                click.echo(f"SKIP {outcome.name}  (needs the classifier)")
+                click.echo(f"SKIP {outcome.name}  ({outcome.skip_reason})")
         elif not outcome.passed:
             click.echo(f"FAIL {outcome.problem()}")
         elif verbose:

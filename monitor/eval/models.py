@@ -76,4 +76,5 @@ def load_engine(spec: ModelSpec, classifier: TransformerClassifier) -> tuple[Rul
     labels = tuple(dict.fromkeys((*classifier.info.labels, *DEFAULT_LABELS)))
     sets = load_or_raise(resolve_rule_paths(spec.rules), labels)
     encoder = classifier.text_encoder()
-    return RuleEngine(sets, encoder=encoder), run_rule_tests(sets, classifier.score, encoder=encoder)
+    return RuleEngine(sets, encoder=encoder), run_rule_tests(sets, classifier.score, encoder=encoder,
+                                                             languages=classifier.info.languages)

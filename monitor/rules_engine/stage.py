@@ -37,20 +37,21 @@ def resolve_rule_paths(paths: Sequence[Path | str]) -> list[Path]:
 
 def build_engine(
     paths: Sequence[Path | str], metrics: RuleMetrics | None = None, scorer: Scorer | None = None,
-    labels: Sequence[str] = KNOWN_LABELS, encoder: TextEncoder | None = None,
+    labels: Sequence[str] = KNOWN_LABELS, encoder: TextEncoder | None = None, languages: Sequence[str] | None = None,
 ) -> RuleEngine:
     """Load and validate the rule files, run their inline tests, compile them.
 
-    Tests of rules that read classifier scores run only when a `scorer` is given; `encoder` is the narrative
-    matcher's (see `RuleEngine`). Raises RuleLoadError (with every `file:line: reason`) when a file does not
+    Tests of rules that read classifier scores run only when a `scorer` is given, and only in the `languages`
+    it reads; `encoder` is the narrative matcher's (see `RuleEngine`). Raises RuleLoadError (with every `file:line: reason`) when a file does not
     validate or a test fails.
     """
     sets = load_or_raise(resolve_rule_paths(paths), labels)
-    report = run_rule_tests(sets, scorer, encoder=encoder)
+    report = run_rule_tests(sets, scorer, encoder=encoder, languages=languages)
     if report.failed:
         raise RuleLoadError([o.problem() for o in report.failed])
     engine = RuleEngine(sets, metrics, encoder=encoder)
-    note = " (rules reading classifier scores are tested when a classifier is present)" if report.skipped else ""
+    note = (" (rules reading classifier scores are tested when a classifier reading the test's language is present)"
+            if report.skipped else "")
     log.info("rule tests: %s%s", report.summary(), note)
     return engine
 
@@ -63,7 +64,7 @@ def build_engine_with(
     if classifier is None:
         return build_engine(paths, metrics)
     return build_engine(paths, metrics, scorer=classifier.score, labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))),
-                        encoder=encoder_for(classifier))
+                        encoder=encoder_for(classifier), languages=classifier.info.languages)
 
 
 def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:

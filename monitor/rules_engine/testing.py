@@ -2,7 +2,9 @@
 
 A test expecting `alert` passes when the rule fires on the tested chunk (shadow rules included: the
 test checks what the rule decides, not whether it notifies anyone). Rules that read classifier scores
-need a scorer (the real classifier); without one their tests are reported as skipped.
+need a scorer (the real classifier); without one their tests are reported as skipped, and so are those
+whose tested chunk declares a language the scorer does not read (a German test with the multilingual
+engine off): scored by a model of another language, their outcome would say nothing about the rule.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class RuleTestOutcome:
     test: RuleTest
     fired: bool | None
     firing: dict[str, Any] | None = None
+    skip_reason: str | None = None
 
     @property
     def skipped(self) -> bool:
@@ -109,10 +112,22 @@ def rule_test_items(test: RuleTest, context_chunks: int = 2) -> list[WorkItem]:
     return items
 
 
+def _skip_reason(uses_labels: bool, scorer: Scorer | None, languages: Sequence[str] | None,
+                 items: Sequence[WorkItem]) -> str | None:
+    if not uses_labels:
+        return None
+    if scorer is None:
+        return "needs the classifier"
+    language = items[-1].chunk.language
+    if languages is not None and language is not None and language not in languages:
+        return f"the classifier does not read {language}"
+    return None
+
+
 def run_rule_tests(sets: Sequence[LoadedRuleSet], scorer: Scorer | None = None, context_chunks: int = 2,
-                   encoder: TextEncoder | None = None) -> RuleTestReport:
+                   encoder: TextEncoder | None = None, languages: Sequence[str] | None = None) -> RuleTestReport:
     """Run every inline test of every rule (deprecated rules and sets outside their effective period included);
-    `encoder` as for `RuleEngine`."""
+    `encoder` as for `RuleEngine`; `languages`: those the scorer reads (None: every declared language)."""
     report = RuleTestReport()
     engine = RuleEngine(sets, every_rule=True, encoder=encoder)
     by_id = {cr.rule.id: cr for cr in engine.rules}
@@ -121,18 +136,20 @@ def run_rule_tests(sets: Sequence[LoadedRuleSet], scorer: Scorer | None = None, 
         for r, rule in enumerate(loaded.ruleset.rules):
             for t, test in enumerate(rule.tests):
                 cases.append((loaded, r, t, rule_test_items(test, context_chunks)))
+    skips = [_skip_reason(by_id[loaded.ruleset.rules[r].id].uses_labels, scorer, languages, items)
+             for loaded, r, _, items in cases]
     if scorer is not None:
-        needing = [items for loaded, r, _, items in cases if by_id[loaded.ruleset.rules[r].id].uses_labels]
-        flat = [item for items in needing for item in items]
+        flat = [item for (loaded, r, _, items), skip in zip(cases, skips, strict=True)
+                if by_id[loaded.ruleset.rules[r].id].uses_labels and skip is None for item in items]
         if flat:
             for item, scores in zip(flat, scorer(flat), strict=True):
                 item.scores = scores
-    for loaded, r, t, items in cases:
+    for (loaded, r, t, items), skip in zip(cases, skips, strict=True):
         rule = loaded.ruleset.rules[r]
         line = loaded.lines.line(("rules", r, "tests", t))
-        cr = by_id[rule.id]
-        if cr.uses_labels and scorer is None:
-            report.outcomes.append(RuleTestOutcome(loaded.path, line, loaded.ruleset.id, rule.id, t, rule.tests[t], None))
+        if skip is not None:
+            report.outcomes.append(RuleTestOutcome(loaded.path, line, loaded.ruleset.id, rule.id, t, rule.tests[t], None,
+                                                   skip_reason=skip))
             continue
         engine.reset()
         decision = engine.evaluate(items, None)[-1]
@@ -155,7 +172,7 @@ def write_junit(report: RuleTestReport, path: Path) -> None:
         case = ET.SubElement(suite, "testcase", classname=f"rules.{o.ruleset}.{o.rule_id}", name=o.name,
                              file=o.file, line=str(o.line))
         if o.skipped:
-            ET.SubElement(case, "skipped", message="needs the classifier")
+            ET.SubElement(case, "skipped", message=o.skip_reason or "skipped")
         elif not o.passed:
             failure = ET.SubElement(case, "failure", message=str(o.problem()))
             failure.text = str(o.firing) if o.firing else "no firing"

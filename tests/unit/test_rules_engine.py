@@ -364,3 +364,30 @@ def test_a_plain_list_is_english_so_it_does_not_match_a_chunk_in_another_languag
     engine = engine_for(tmp_path, {"when": {"keywords": {"list": "plain"}}}, keyword_lists=MULTILINGUAL)
     assert fired(engine, item("stolen", 0, language="en"), item("stolen", 1, broadcast="b2", language="de"),
                  item("stolen", 2, broadcast="b3")) == [["r-test"], [], ["r-test"]]
+
+
+def test_a_label_rule_test_in_a_language_the_scorer_does_not_read_is_skipped_not_run(tmp_path: Path) -> None:
+    """A German inline test of a label rule with only the English model loaded (the multilingual engine off) is
+    reported as skipped with its reason: scored by the English heads, its outcome would say nothing."""
+    from monitor.rules_engine.loader import load_or_raise
+    from monitor.rules_engine.testing import run_rule_tests
+
+    rule = {"when": {"label": "election", "gte": 0.5},
+            "tests": [{"text": "it is rigged", "expect": "alert"},
+                      {"text": "alles gefälscht", "fields": {"language": "de"}, "expect": "alert"},
+                      {"text": "all fine", "expect": "no_alert"}]}
+    write_set(tmp_path / "rules", ruleset(rule))
+    sets = load_or_raise([tmp_path / "rules"])
+    seen: list[str] = []
+
+    def scorer(items: list) -> list[dict[str, float]]:
+        seen.extend(i.chunk.text for i in items)
+        return [{"election": 0.1 if i.chunk.text == "all fine" else 0.9} for i in items]
+
+    english = run_rule_tests(sets, scorer, languages=("en",))
+    assert english.passed == 2 and not english.failed and english.skipped == 1
+    (skip,) = [o for o in english.outcomes if o.skipped]
+    assert skip.skip_reason == "the classifier does not read de" and "alles gefälscht" not in seen
+    both = run_rule_tests(sets, scorer, languages=("en", "de"))
+    assert both.passed == 3 and not both.skipped
+    assert run_rule_tests(sets).outcomes[0].skip_reason == "needs the classifier"

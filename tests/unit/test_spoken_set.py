@@ -41,6 +41,7 @@ def test_no_training_row_shares_six_words_with_the_suite(rows: dict[str, list[sp
     assert not any(spoken.shared_ngram(_training_texts(rows), suite))
 
 
+@pytest.mark.timeout(900)  # ~6,000 texts through the torch encoder: half a minute on 2 quiet cores, far more when shared
 def test_no_training_row_is_a_near_duplicate_of_a_suite_utterance(
     rows: dict[str, list[spoken.SpokenRow]], suite: list[str]
 ) -> None:
