@@ -120,10 +120,12 @@ def export_multilingual(out_dir: Path | None = None, force: bool = False, keep_f
 class MultilingualEncoder(OnnxEncoder):
     """The multilingual export run with ONNX Runtime; its source is the installed package, not a model directory.
 
-    Without ONNX Runtime's CPU arena: ~30 MiB less resident after scoring beside the English engine
-    (`python -m monitor.multilingual.bench`)."""
+    ONNX Runtime's CPU arena shrunk after every run: without an arena each of a run's buffers is its own
+    malloc, and glibc kept the freed ones, so one batch of 32 raised the peak ~500–950 MiB above the resident
+    set; with the arena a run holds ~40 MiB, and the shrink gives it back so nothing stays resident
+    (docs/engine.md § Memory per replica)."""
 
-    memory_arena = False
+    shrink_arena = True
 
     def __init__(self, export_dir: Path | None = None, threads: int | None = None, max_tokens: int = 128,
                  lazy: bool = False) -> None:
