@@ -121,10 +121,11 @@ class MultilingualEncoder(OnnxEncoder):
     """The multilingual export run with ONNX Runtime; its source is the installed package, not a model directory.
 
     ONNX Runtime's CPU arena shrunk after every run: without an arena each of a run's buffers is its own
-    malloc, and glibc kept the freed ones, so one batch of 32 raised the peak ~500–950 MiB above the resident
-    set; with the arena a run holds ~40 MiB, and the shrink gives it back so nothing stays resident
-    (docs/engine.md § Memory per replica)."""
+    malloc and glibc kept the freed ones, so one batch of 32 raised the peak up to ~1 GiB above the resident
+    set; with the shrunk arena a batch holds ~50 MiB and keeps nothing after it
+    (`python scripts/replica_memory.py --encode-peaks`, docs/engine.md § Memory per replica)."""
 
+    memory_arena = True
     shrink_arena = True
 
     def __init__(self, export_dir: Path | None = None, threads: int | None = None, max_tokens: int = 128,
