@@ -8,13 +8,17 @@ after each step and the peak (VmHWM):
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
                                      [--german 0] [--mixed-share 0] [--no-english-arena] [--poll 256] [--blas-threads N]
     python scripts/replica_memory.py --engine-parts
+    python scripts/replica_memory.py --encode-peaks [--batches 12] [--multilingual-arena shrink|keep|off]
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
 multilingual engine loading at the first one; `--mixed-share S` puts that share of the workload's broadcasts in
 de es fr it nl pl pt ro (the bench's mixed-language phase); `--no-english-arena` runs the English session without
 ONNX Runtime's CPU arena; `--poll` sets the records per polled batch; `--blas-threads N` lets numpy's BLAS
 use N threads instead of the one the classifier sets; `--engine-parts` instead loads each export's tokenizer
-and session on their own. The last line gives the pipeline's CPU time per chunk.
+and session on their own. The last line gives the pipeline's CPU time per chunk. `--encode-peaks` instead
+runs the multilingual engine alone over `--batches` batches of 32 of the workload's non-English chunks and
+prints, per `encode_batch`, its time and how far the peak (VmHWM, reset before each batch) rose above the
+RSS before it, with the session's CPU arena shrunk after every run (the engine's setting), kept, or off.
 """
 
 from __future__ import annotations
@@ -53,16 +57,47 @@ def engine_parts() -> None:
     step = Steps()
     step("onnxruntime and tokenizers imported")
     held: list[object] = []  # kept alive, as an encoder keeps them
-    for name, arena in (("onnx", True), ("onnx-multilingual", False)):
+    for name in ("onnx", "onnx-multilingual"):
         export = ROOT / "models" / name
         manifest = json.loads((export / "manifest.json").read_text())
         held.append(tokenizers.Tokenizer.from_file(str(export / manifest["tokenizer"]["file"])))
         step(f"models/{name}: tokenizer")
         options = ort.SessionOptions()
-        options.intra_op_num_threads, options.enable_cpu_mem_arena = 1, arena
+        options.intra_op_num_threads = 1
         held.append(ort.InferenceSession(str(export / manifest["files"]["int8"]["file"]), options,
                                          providers=["CPUExecutionProvider"]))
-        step(f"models/{name}: ONNX Runtime session (CPU arena {'on' if arena else 'off'})")
+        step(f"models/{name}: ONNX Runtime session")
+
+
+def reset_peak() -> None:
+    """Start VmHWM again from the current RSS (Linux `clear_refs` 5)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def encode_peaks(batches: int, threads: int, arena: str) -> None:
+    """Per multilingual `encode_batch` of 32 non-English workload chunks: time and peak above the RSS before it."""
+    from monitor.bench.workload import Workload
+    from monitor.multilingual.engine import MultilingualEncoder
+
+    MultilingualEncoder.memory_arena, MultilingualEncoder.shrink_arena = arena != "off", arena == "shrink"
+    chunks = (c for c in Workload(500, seed=7, run_id="mem", non_english_share=0.3) if c["language"] != "en")
+    texts = [next(chunks)["text"] for _ in range(32 * batches)]
+    encoder = MultilingualEncoder(threads=threads)
+    encoder.encode_batch(texts[:32])  # loads the session and tokenizer
+    trim = ctypes.CDLL("libc.so.6").malloc_trim
+    step, worst, took = Steps(), 0.0, []
+    for i in range(batches):
+        trim(0)
+        before = rss()[0]
+        reset_peak()
+        t0 = time.perf_counter()
+        encoder.encode_batch(texts[32 * i:32 * i + 32])
+        took.append(time.perf_counter() - t0)
+        worst = max(worst, rss()[1] - before)
+        step(f"batch {i + 1}: {1000 * took[-1]:.0f} ms, peak {rss()[1] - before:+.1f} MiB above the RSS before it")
+    took.sort()
+    print(f"CPU arena {arena}: median {1000 * took[len(took) // 2]:.0f} ms per batch of 32, "
+          f"largest rise of the peak {worst:.1f} MiB, RSS after {rss()[0]:.1f} MiB")
 
 
 def main() -> None:
@@ -77,9 +112,15 @@ def main() -> None:
     ap.add_argument("--poll", type=int, default=256)
     ap.add_argument("--blas-threads", type=int, default=None)
     ap.add_argument("--engine-parts", action="store_true")
+    ap.add_argument("--encode-peaks", action="store_true")
+    ap.add_argument("--batches", type=int, default=12)
+    ap.add_argument("--multilingual-arena", choices=["shrink", "keep", "off"], default="shrink")
     args = ap.parse_args()
     if args.engine_parts:
         engine_parts()
+        return
+    if args.encode_peaks:
+        encode_peaks(args.batches, args.threads, args.multilingual_arena)
         return
     step = Steps()
     step("python")
@@ -103,7 +144,7 @@ def main() -> None:
     if args.no_english_arena:
         from monitor.classify.ort_encoder import OnnxEncoder
 
-        OnnxEncoder.memory_arena = False  # the multilingual engine has it off already
+        OnnxEncoder.memory_arena = False  # the multilingual engine keeps its own (shrunk after every run)
     classifier = build_classifier(settings)
     step("classifier(s) built (the multilingual engine verified, not loaded)")
     metrics = Metrics(CollectorRegistry())

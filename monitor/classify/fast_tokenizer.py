@@ -27,20 +27,22 @@ class FastTokenizer:
         self._plain = Tokenizer.from_file(str(self.path))
         self._plain.no_padding()
         self._plain.no_truncation()
-        self._truncating: dict[int, Tokenizer] = {}
         self.pad_id = pad_id
         self.model_input_names = list(input_names)
 
-    def _for(self, truncation: bool, max_length: int | None) -> Tokenizer:
-        if not truncation or max_length is None:
-            return self._plain
-        tok = self._truncating.get(max_length)
-        if tok is None:
-            tok = Tokenizer.from_file(str(self.path))
-            tok.no_padding()
-            tok.enable_truncation(max_length=max_length)
-            self._truncating[max_length] = tok
-        return tok
+    def _encode(self, batch: list[str], add_special_tokens: bool, max_length: int | None) -> list[Any]:
+        """Encodings of `batch`; with `max_length`, truncated as the library's own truncation does (the text's
+        pieces cut to leave room for the special tokens, then those added) with the one tokenizer: a second,
+        truncating `Tokenizer` would hold the vocabulary twice (~100 MiB for the multilingual Unigram model)."""
+        if max_length is None:
+            return self._plain.encode_batch(batch, add_special_tokens=add_special_tokens)
+        room = max_length - (self._plain.num_special_tokens_to_add(False) if add_special_tokens else 0)
+        encodings = self._plain.encode_batch(batch, add_special_tokens=False)
+        for e in encodings:
+            e.truncate(room)
+        if not add_special_tokens:
+            return encodings
+        return [self._plain.post_process(e, add_special_tokens=True) for e in encodings]
 
     def __call__(
         self, texts: str | Sequence[str], add_special_tokens: bool = True, truncation: bool = False,
@@ -49,7 +51,7 @@ class FastTokenizer:
     ) -> dict[str, Any]:
         single = isinstance(texts, str)
         batch = [texts] if single else list(texts)
-        encodings = self._for(truncation, max_length).encode_batch(batch, add_special_tokens=add_special_tokens)
+        encodings = self._encode(batch, add_special_tokens, max_length if truncation else None)
         out: dict[str, Any] = {
             "input_ids": [e.ids for e in encodings],
             "attention_mask": [e.attention_mask for e in encodings],

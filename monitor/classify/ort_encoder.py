@@ -43,6 +43,9 @@ class OnnxEncoder(PooledEncoder):
 
     #: ONNX Runtime's CPU arena keeps the largest batch's buffers; a subclass may trade it for memory.
     memory_arena = True
+    #: Free the arena's unused chunks at the end of every run (`memory.enable_memory_arena_shrinkage`): the
+    #: next run allocates its buffers again, but nothing of a batch stays resident after it.
+    shrink_arena = False
 
     def __init__(self, config: EncoderConfig, export_dir: Path, precision: str = "int8", lazy: bool = False) -> None:
         self.config = config
@@ -76,6 +79,7 @@ class OnnxEncoder(PooledEncoder):
         self._graph = self.export_dir / entry["file"]
         self._tokenizer_file = self.export_dir / manifest["tokenizer"]["file"]
         self._engine: tuple[FastTokenizer, Any] | None = None
+        self._run_options: Any = None
         self.check_layers()
         if not lazy:
             self.load()
@@ -102,6 +106,9 @@ class OnnxEncoder(PooledEncoder):
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         session = ort.InferenceSession(str(self._graph), options, providers=["CPUExecutionProvider"])
+        self._run_options = ort.RunOptions()
+        if self.memory_arena and self.shrink_arena:
+            self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._engine = (FastTokenizer(self._tokenizer_file, self._pad_id, self._inputs), session)
         return self._engine
 
@@ -158,4 +165,5 @@ class OnnxEncoder(PooledEncoder):
         """Embed one batch as given (no sorting, no splitting)."""
         enc = self.tokenizer(list(texts), truncation=True, max_length=self.config.max_tokens, padding=True, return_tensors="np")
         feeds: dict[str, Any] = {name: enc[name] for name in self._inputs}
-        return np.asarray(self.session.run([self._output], feeds)[0], dtype=np.float32)
+        session = self.session
+        return np.asarray(session.run([self._output], feeds, self._run_options)[0], dtype=np.float32)

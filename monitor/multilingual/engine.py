@@ -120,10 +120,13 @@ def export_multilingual(out_dir: Path | None = None, force: bool = False, keep_f
 class MultilingualEncoder(OnnxEncoder):
     """The multilingual export run with ONNX Runtime; its source is the installed package, not a model directory.
 
-    Without ONNX Runtime's CPU arena: ~30 MiB less resident after scoring beside the English engine
-    (`python -m monitor.multilingual.bench`)."""
+    ONNX Runtime's CPU arena shrunk after every run: without an arena each of a run's buffers is its own
+    malloc and glibc kept the freed ones, so one batch of 32 raised the peak up to ~1 GiB above the resident
+    set; with the shrunk arena a batch holds ~50 MiB and keeps nothing after it
+    (`python scripts/replica_memory.py --encode-peaks`, docs/engine.md § Memory per replica)."""
 
-    memory_arena = False
+    memory_arena = True
+    shrink_arena = True
 
     def __init__(self, export_dir: Path | None = None, threads: int | None = None, max_tokens: int = 128,
                  lazy: bool = False) -> None:
