@@ -112,6 +112,11 @@ class OnnxEncoder(PooledEncoder):
         self._engine = (FastTokenizer(self._tokenizer_file, self._pad_id, self._inputs), session)
         return self._engine
 
+    def unload(self) -> None:
+        """Drop the tokenizer and the session (their memory); the next use loads them again."""
+        self._engine = None
+        self._run_options = None
+
     @property
     def tokenizer(self) -> FastTokenizer:
         return self.load()[0]

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from monitor.classify.heads import load_heads
 from monitor.classify.labels import STANCE_LABELS
+from monitor.classify.ort_encoder import OnnxEncoder
 from monitor.classify.scorer import Scorer
 from monitor.classify.stage import TransformerClassifier, model_sha256, shipped_labels
 from monitor.narratives.crosslingual import RoutedTextEncoder
@@ -93,6 +95,23 @@ class RoutedClassifier:
         """Multilingual for the item's resolved language, else its chunk's declared one (inline rule tests
         declare `fields: {language: de}` and are not routed by the language router)."""
         return self.routes(item.language or item.chunk.language)
+
+    @contextmanager
+    def lazy_through(self) -> Iterator[None]:
+        """Score inline rule tests without keeping the multilingual engine: if they are what loaded it, it is
+        released after them (its session and tokenizer, ~400 MiB; its cached embeddings), so an English-only
+        replica does not hold it for its start-up or reload tests; the first real chunk in one of its
+        languages loads it again."""
+        used = self._multilingual_used
+        try:
+            yield
+        finally:
+            encoder = self.multilingual.scorer.encoder
+            if not used and self._multilingual_used and isinstance(encoder, OnnxEncoder):
+                encoder.unload()
+                self.multilingual.scorer.clear_cache()
+                self._multilingual_used = False
+                log.info("multilingual engine released after the rule tests (loaded again at the first chunk routed to it)")
 
     def model_for(self, item: WorkItem) -> ModelInfo:
         """The model that scores (scored) `item`."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import time
 from collections.abc import Sequence
@@ -63,8 +65,12 @@ def build_engine_with(
     whose narrative matcher reuses the classifier's embeddings."""
     if classifier is None:
         return build_engine(paths, metrics)
-    return build_engine(paths, metrics, scorer=classifier.score, labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))),
-                        encoder=encoder_for(classifier), languages=classifier.info.languages)
+    # a routing classifier releases the multilingual engine again if only the tests loaded it
+    lazy = getattr(classifier, "lazy_through", None)
+    with lazy() if lazy is not None else contextlib.nullcontext():
+        return build_engine(paths, metrics, scorer=classifier.score,
+                            labels=tuple(dict.fromkeys((*KNOWN_LABELS, *classifier.info.labels))),
+                            encoder=encoder_for(classifier), languages=classifier.info.languages)
 
 
 def engine_from_settings(settings: RulesSettings, metrics: Metrics, classifier: Classifier | None = None) -> RuleEngine:

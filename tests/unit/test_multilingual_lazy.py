@@ -93,3 +93,21 @@ def test_a_german_false_cure_alerts_on_the_health_desk_and_its_debunk_does_not(r
     assert [(a.rule.id, a.rule.severity) for a in asserted.alerts if a.rule.id.startswith("health")] == [
         ("health-misinformation-score", "low")]
     assert not [a for a in denied.alerts if a.rule.id.startswith("health")]
+
+
+def test_the_rule_tests_at_start_do_not_leave_the_engine_loaded(caplog: pytest.LogCaptureFixture) -> None:
+    """The shipped rules' inline tests in other languages load the multilingual engine to score them; an
+    English-only replica must not keep it for that (issue 12: RSS per replica), and a German chunk later
+    loads it again."""
+    from monitor.rules_engine.stage import build_engine_with
+
+    clf = with_multilingual(classifier_from_settings(SETTINGS), SETTINGS)
+    assert isinstance(clf, RoutedClassifier)
+    encoder = clf.multilingual.scorer.encoder
+    caplog.set_level(logging.INFO, logger="monitor.multilingual.routing")
+    engine = build_engine_with([Path(__file__).resolve().parents[2] / "rules"], None, clf)
+    assert "loading the multilingual engine" in caplog.text, "the shipped rules test other languages"
+    assert engine.rules and not encoder.loaded, "released after the start-up rule tests"
+    pipeline = Pipeline(PipelineSettings(), Metrics(CollectorRegistry()), classifier=clf, engine=engine)
+    result = pipeline.process(_records(0, [("de-show", "de", _german()[0])]))
+    assert encoder.loaded and result.decisions[0].to_record()["model"]["name"] == clf.multilingual.info.name
