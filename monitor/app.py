@@ -92,7 +92,8 @@ def build_monitor(
     stop_event = stop_event or threading.Event()
     source: Source
     if source_kind == "kafka":
-        rebuilder = WindowRebuilder(settings.kafka, pipeline, rebuild=settings.pipeline.rebuild_on_assignment)
+        rebuilder = WindowRebuilder(settings.kafka, pipeline, rebuild=settings.pipeline.rebuild_on_assignment,
+                                    stop=stop_event.is_set)
         source = KafkaSource(
             settings.kafka, on_assignment=rebuilder.on_assignment, stop=stop_event.is_set,
             stats=metrics.kafka,

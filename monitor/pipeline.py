@@ -27,6 +27,7 @@ from monitor.state import Admission, BroadcastStates
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REPLAY_BLOCK = 512  # replayed chunks scored per classifier call, so a stop is seen between two
 
 
 @dataclass(slots=True)
@@ -147,10 +148,11 @@ class Pipeline:
         self.metrics.broadcasts_active.set(len(self.states))
         return items, skipped
 
-    def replay(self, records: Sequence[SourceRecord]) -> int:
+    def replay(self, records: Sequence[SourceRecord], stop: Callable[[], bool] = lambda: False) -> int:
         """Rebuild the state of the broadcasts in `records`, which a previous owner already decided: forget them,
         admit the records again and run them quietly through the rules' windows and cooldowns (classifying
-        them first when a rule reads labels). Nothing is decided, emitted or counted. Returns the chunks admitted."""
+        them first when a rule reads labels, in blocks; `stop()` true between two blocks leaves the rule windows
+        unreplayed). Nothing is decided, emitted or counted. Returns the chunks admitted."""
         valid: list[tuple[TranscriptChunk, SourceRecord]] = []
         for record in records:
             try:
@@ -169,7 +171,14 @@ class Pipeline:
         if not isinstance(engine, WindowedRuleEngine) or not items:
             return len(items)
         if self.classifier is not None and engine.uses_labels:
-            items = self._replay_scores(items, self.classifier)
+            scored: list[WorkItem] = []
+            for start in range(0, len(items), REPLAY_BLOCK):
+                if stop():
+                    log.info("stopping: %d of %d replayed chunks scored; their rule windows are not rebuilt",
+                             len(scored), len(items))
+                    return len(items)
+                scored += self._replay_scores(items[start:start + REPLAY_BLOCK], self.classifier)
+            items = scored
         try:
             engine.replay(items)
         except Exception as exc:  # losing rebuilt rule state must not stop the consumer

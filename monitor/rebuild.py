@@ -14,7 +14,8 @@ processing then resumes at the committed offset as usual (at-least-once). Rule w
 longer than `pipeline.window_seconds` are rebuilt only as far as that horizon.
 
 The re-read uses its own consumer that is assigned partitions directly: it never joins the group
-and never commits.
+and never commits. A stop (SIGTERM) during a rebuild abandons it: the process is leaving, and the next
+owner of those partitions rebuilds their state itself.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ class WindowRebuilder:
 
     def __init__(
         self, settings: KafkaSettings, pipeline: Pipeline, timeout_s: float = 30.0,
-        clock: Callable[[], float] = time.time, rebuild: bool = True,
+        clock: Callable[[], float] = time.time, rebuild: bool = True, stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline
         self.timeout_s = timeout_s
         self.clock = clock
         self.rebuild_on_assignment = rebuild
+        self.stop = stop
         self.rebuilt_records = 0
 
     def on_assignment(self, partitions: set[TopicPartition], assigned: bool) -> None:
@@ -93,7 +95,10 @@ class WindowRebuilder:
             records = self._read(consumer, ranges)
         finally:
             consumer.close(autocommit=False)
-        admitted = self.pipeline.replay(records)
+        if self.stop():
+            log.info("stopping: the window rebuild of %d records is abandoned (the next owner rebuilds it)", len(records))
+            return 0
+        admitted = self.pipeline.replay(records, self.stop)
         self.rebuilt_records += len(records)
         log.info(
             "rebuilt the state of %d chunks from %d records of %s in %.2fs",
@@ -106,7 +111,7 @@ class WindowRebuilder:
         out: list[SourceRecord] = []
         pending = dict(ranges)
         deadline = time.monotonic() + self.timeout_s
-        while pending and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline and not self.stop():
             for tp, recs in consumer.poll(timeout_ms=500).items():
                 if tp not in pending:
                     continue
@@ -117,6 +122,6 @@ class WindowRebuilder:
                 if recs and recs[-1].offset >= end - 1:
                     del pending[tp]
                     consumer.pause(tp)
-        if pending:
+        if pending and not self.stop():
             log.warning("window rebuild timed out after %.0fs; partial context for %s", self.timeout_s, sorted(map(str, pending)))
         return out

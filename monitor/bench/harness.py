@@ -243,8 +243,13 @@ class MonitorProcess:
         except OSError:
             return ""
 
+    def terminate(self) -> None:
+        """SIGTERM: finish the in-flight batch and leave (`stop` waits for it)."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self, timeout_s: float = 30.0) -> int | None:
-        """SIGTERM, wait for the in-flight batch to finish; SIGKILL if it does not."""
+        """SIGTERM (unless sent already), wait for the in-flight batch to finish; SIGKILL if it does not."""
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:

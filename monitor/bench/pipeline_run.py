@@ -316,6 +316,9 @@ class PipelineBench:
             result["partitions_per_consumer"] = [m.reader.partitions_of(cap_ids) for m in self.monitors]
             self._check_alive()
         finally:
+            # every replica told at once, so none is handed the others' partitions (and rebuilds them) on the way out
+            for m in self.monitors:
+                m.terminate()
             codes = [m.stop() for m in self.monitors]
             if self.sampler:
                 self.sampler.stop()

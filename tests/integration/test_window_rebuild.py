@@ -24,7 +24,8 @@ def _chunk(bid: str, seq: int) -> dict:
     return {"broadcast_id": bid, "seq": seq, "text": f"{bid} chunk {seq}", "start_ms": seq * 4000, "end_ms": seq * 4000 + 3500}
 
 
-def test_assignment_rebuilds_window_up_to_committed_offset(kafka_bootstrap: str, unique_name: str) -> None:
+def _decided_partition(kafka_bootstrap: str, unique_name: str) -> tuple[KafkaSettings, TopicPartition]:
+    """A one-partition topic whose previous owner decided offsets 0-7 (b1 and b2, two of them two hours old)."""
     topic, group = f"rebuild-{unique_name}", f"rebuild-g-{unique_name}"
     settings = KafkaSettings(bootstrap_servers=kafka_bootstrap, input_topic=topic, group_id=group)
     create_topics(settings, {topic: 1})
@@ -43,7 +44,11 @@ def test_assignment_rebuilds_window_up_to_committed_offset(kafka_bootstrap: str,
     committer.assign([tp])
     committer.commit({tp: OffsetAndMetadata(8, "", -1)})  # the previous owner decided offsets 0-7 (b1 up to seq 5)
     committer.close()
+    return settings, tp
 
+
+def test_assignment_rebuilds_window_up_to_committed_offset(kafka_bootstrap: str, unique_name: str) -> None:
+    settings, tp = _decided_partition(kafka_bootstrap, unique_name)
     pipeline = Pipeline(PipelineSettings(window_seconds=600, context_chunks=2), Metrics())
     replayed = WindowRebuilder(settings, pipeline).rebuild({tp})
 
@@ -56,6 +61,15 @@ def test_assignment_rebuilds_window_up_to_committed_offset(kafka_bootstrap: str,
     assert [c.seq for c in pipeline.states.context(next_chunk, 2)] == [3, 4]
     # a chunk the previous owner already decided is recognised as a duplicate
     assert pipeline.states.admit(TranscriptChunk.model_validate(_chunk("b2", 2))) is Admission.DUPLICATE
+
+
+def test_a_stop_during_the_rebuild_abandons_it(kafka_bootstrap: str, unique_name: str) -> None:
+    """SIGTERM while a newly assigned partition is being rebuilt: the process is leaving, so it does not read
+    and replay the window (at bench rates that is minutes of re-scoring); the next owner rebuilds it."""
+    settings, tp = _decided_partition(kafka_bootstrap, unique_name)
+    pipeline = Pipeline(PipelineSettings(window_seconds=600, context_chunks=2), Metrics())
+    assert WindowRebuilder(settings, pipeline, stop=lambda: True).rebuild({tp}) == 0
+    assert not pipeline.states.window("b1") and not pipeline.states.window("b2")
 
 
 def test_partition_without_committed_offset_rebuilds_nothing(kafka_bootstrap: str, unique_name: str) -> None:
