@@ -106,7 +106,7 @@ class Head:
         if (self.features == "text+lexical") != (self.lexical is not None):
             raise ValueError(f"head {self.label!r}: features {self.features!r} and lexical {self.lexical} disagree")
         if self.lexical is not None:
-            self.lexical.vectorizer()  # built with the head, so the process's BLAS libraries are all loaded by then
+            import scipy.sparse  # noqa: F401  (with the head, so every BLAS library the process uses is loaded by then)
 
     @property
     def uses_context(self) -> bool:

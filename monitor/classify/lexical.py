@@ -2,31 +2,39 @@
 
 A stance head reads them beside the chunk embedding: "someone in the chat says", "it's a myth that",
 "no, that's false", "I'm telling you". They come from the text alone, so the torch and ONNX Runtime
-engines give the same vector by construction and no second encoder pass is needed. Hashing (scikit-learn's
-`HashingVectorizer`, MurmurHash3 with a fixed seed) needs no stored vocabulary: the head records only these
-parameters.
+engines give the same vector by construction and no second encoder pass is needed. Hashing (MurmurHash3,
+seed 0, no stored vocabulary: the head records only these parameters) is scikit-learn's `HashingVectorizer`
+reproduced column for column (`tests/unit/test_lexical_features.py` checks it against the library) with the
+`mmh3` package and a scipy CSR matrix, so a serving replica does not import scikit-learn (~50 MiB resident).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
+import mmh3
 import numpy as np
 
 TOKEN_PATTERN = r"[a-z0-9']+"
 
 
-@lru_cache(maxsize=8)
-def _vectorizer(ngram_max: int, n_features: int) -> Any:
-    """The stateless hashing vectorizer for these parameters, built once (building it per call costs as much
-    as using it)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+_TOKEN = re.compile(TOKEN_PATTERN)
+_INT32_MIN = -(2**31)
 
-    return HashingVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max),
-                             n_features=n_features, alternate_sign=False, binary=True, norm="l2", dtype=np.float32)
+
+def _column(gram: str, n_features: int) -> int:
+    """The column scikit-learn's HashingVectorizer gives `gram`: |signed MurmurHash3_32(utf-8, seed 0)| mod n."""
+    h = mmh3.hash(gram, 0, True)
+    return (2**31 - 1 - (n_features - 1)) % n_features if h == _INT32_MIN else abs(h) % n_features
+
+
+def _grams(text: str, ngram_max: int) -> set[str]:
+    """The lower-cased text's word 1..`ngram_max`-grams (words joined by one space), as the library's analyzer."""
+    words = _TOKEN.findall(text.lower())
+    return {" ".join(words[i:i + n]) for n in range(1, ngram_max + 1) for i in range(len(words) - n + 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +50,19 @@ class LexicalFeatures:
         if self.ngram_max < 1 or self.n_features < 1 or self.weight <= 0:
             raise ValueError(f"lexical features need ngram_max >= 1, n_features >= 1 and weight > 0, got {self}")
 
-    def vectorizer(self) -> Any:
-        """The hashing vectorizer (scikit-learn, imported on first use)."""
-        return _vectorizer(self.ngram_max, self.n_features)
-
     def sparse(self, texts: Sequence[str]) -> Any:
-        """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word)."""
-        return (self.vectorizer().transform(list(texts)) * np.float32(self.weight)).astype(np.float32)
+        """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word): 1 in each
+        n-gram's column, the row L2-normalised, times `weight`."""
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            cols = sorted({_column(g, self.n_features) for g in _grams(text, self.ngram_max)})
+            indices.extend(cols)
+            data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))
+            indptr.append(len(indices))
+        return csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                           np.asarray(indptr, dtype=np.int32)), shape=(len(texts), self.n_features))
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """`sparse` as a dense float32 array (for fitting)."""

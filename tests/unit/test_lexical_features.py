@@ -75,3 +75,19 @@ def test_a_lexical_head_given_no_texts_or_a_bad_spec_is_a_clear_error(tmp_path: 
     (tmp_path / "stance_assert.json").write_text(json.dumps(spec))
     with pytest.raises(ValueError, match=r"stance_assert\.json: lexical features: unknown keys \['stemmer'\]"):
         load_head(tmp_path / "stance_assert.json")
+
+
+def test_the_columns_and_values_are_scikit_learns_hashing_vectorizer() -> None:
+    """The head was fitted with these features: they must stay the library's, column for column, though serving
+    computes them without importing it."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    texts = ["It's a MYTH that garlic cures the flu!", "the the the vote vote", "", "?!", "5G towers spread it, 100%",
+             "Die Briefwahl ist gefälscht, naïve café rôle", "someone in the chat says the jab has a microchip in it",
+             "i'm telling you, they rigged the count in ward 4 overnight and nobody's asking"]
+    for params in ((3, 2**14, 1.0), (2, 2**10, 0.5), (1, 7, 2.0)):
+        ours = LexicalFeatures(*params)
+        ref = HashingVectorizer(lowercase=True, token_pattern=r"[a-z0-9']+", ngram_range=(1, params[0]),
+                                n_features=params[1], alternate_sign=False, binary=True, norm="l2", dtype=np.float32)
+        expected = ref.transform(texts).toarray() * np.float32(params[2])
+        assert np.allclose(ours.transform(texts), expected, atol=1e-7), params
