@@ -58,8 +58,9 @@ class LexicalFeatures:
         indptr, indices, data = [0], [], []
         for text in texts:
             cols = sorted({_column(g, self.n_features) for g in _grams(text, self.ngram_max)})
-            indices.extend(cols)
-            data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))
+            if cols:
+                indices.extend(cols)
+                data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))
             indptr.append(len(indices))
         return csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
                            np.asarray(indptr, dtype=np.int32)), shape=(len(texts), self.n_features))
