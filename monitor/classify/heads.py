@@ -105,8 +105,6 @@ class Head:
     def __post_init__(self) -> None:
         if (self.features == "text+lexical") != (self.lexical is not None):
             raise ValueError(f"head {self.label!r}: features {self.features!r} and lexical {self.lexical} disagree")
-        if self.lexical is not None:
-            import scipy.sparse  # noqa: F401  (with the head, so every BLAS library the process uses is loaded by then)
 
     @property
     def uses_context(self) -> bool:

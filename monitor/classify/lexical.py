@@ -17,6 +17,7 @@ from typing import Any
 
 import mmh3
 import numpy as np
+from scipy.sparse import csr_matrix  # with the module, so its BLAS library is loaded before serving limits them
 
 TOKEN_PATTERN = r"[a-z0-9']+"
 
@@ -53,8 +54,6 @@ class LexicalFeatures:
     def sparse(self, texts: Sequence[str]) -> Any:
         """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word): 1 in each
         n-gram's column, the row L2-normalised, times `weight`."""
-        from scipy.sparse import csr_matrix
-
         indptr, indices, data = [0], [], []
         for text in texts:
             cols = sorted({_column(g, self.n_features) for g in _grams(text, self.ngram_max)})

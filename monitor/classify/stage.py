@@ -214,7 +214,7 @@ def classifier_from_settings(settings: ClassifierSettings, labels: Sequence[str]
     else the models directory (default: the bundled `models/`), whose `manifest.json` says its format;
     a models directory without a manifest but with `heads/` is read as per-label heads. From here on the
     process's BLAS runs on one thread (`monitor.classify.blas`), applied once the heads are loaded: a lexical
-    head brings scikit-learn, whose scipy carries a BLAS library of its own."""
+    head's scipy carries a BLAS library of its own."""
     classifier = _load(settings, labels)
     serving_blas_limits()
     return classifier

@@ -99,7 +99,7 @@ class RoutedClassifier:
     @contextmanager
     def lazy_through(self) -> Iterator[None]:
         """Score inline rule tests without keeping the multilingual engine: if they are what loaded it, it is
-        released after them (its session and tokenizer, ~400 MiB; its cached embeddings), so an English-only
+        released after them (its session and tokenizer, ~270 MiB; its cached embeddings), so an English-only
         replica does not hold it for its start-up or reload tests; the first real chunk in one of its
         languages loads it again."""
         used = self._multilingual_used
