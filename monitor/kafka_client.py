@@ -120,6 +120,16 @@ class ClientLogWatch(logging.Handler):
             return failure[1], failure[2]
         return None
 
+    def failure_after(self, since: float, grace_s: float, stop: Callable[[], bool]) -> tuple[str, str] | None:
+        """`failure_since`, waiting up to `grace_s` for one: the client's network thread may log the failure
+        just after the constructor it serves has given up with a timeout."""
+        deadline = time.monotonic() + grace_s
+        while True:
+            failure = self.failure_since(since)
+            if failure is not None or stop() or time.monotonic() >= deadline:
+                return failure
+            time.sleep(0.05)
+
 
 _watch: ClientLogWatch | None = None
 _watch_lock = threading.Lock()
@@ -234,6 +244,11 @@ def sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> bool:
     return stop()
 
 
+# How long a failed client construction waits for an access failure its network thread has yet to log
+# (a wrong SASL password was once reported as an unreachable broker first, then as what it was).
+ACCESS_LOG_GRACE_S = 1.0
+
+
 def _build(factory: Callable[[], T], what: str, stop: Callable[[], bool], watch: ClientLogWatch) -> T:
     """Run `factory` in a daemon thread; return its client, or raise its error, a stop or an access failure."""
     outcome: dict[str, object] = {}
@@ -257,7 +272,7 @@ def _build(factory: Callable[[], T], what: str, stop: Callable[[], bool], watch:
     if "error" in outcome:
         error = outcome["error"]
         assert isinstance(error, BaseException)
-        failure = watch.failure_since(started)
+        failure = watch.failure_after(started, ACCESS_LOG_GRACE_S, stop)
         if failure is not None:
             raise KafkaAccessError(failure[0], what, failure[1]) from error
         kind = classify(error)

@@ -74,6 +74,26 @@ def test_a_client_that_reports_an_access_failure_ends_the_wait_at_once() -> None
     assert info.value.kind == "authorisation"
 
 
+def test_an_access_failure_logged_just_after_the_constructor_gives_up_is_still_final() -> None:
+    """kafka-python's network thread may log the SASL failure a moment after the constructor it serves raised its
+    bootstrap timeout: that is a wrong password, not an unreachable broker to retry."""
+    import threading
+    import time
+
+    def factory() -> object:
+        def late() -> None:
+            time.sleep(0.2)
+            logging.getLogger("kafka.net.transport").error(
+                "Abort ([Error 58] SaslAuthenticationFailedError: Authentication failed due to invalid credentials)")
+        threading.Thread(target=late, daemon=True).start()
+        raise KafkaTimeoutError("Unable to bootstrap from ['127.0.0.1:9092']")
+
+    give_up = time.monotonic() + 10
+    with pytest.raises(KafkaAccessError) as info:
+        connect_with_backoff(factory, "consumer", stop=lambda: time.monotonic() > give_up, cap_s=1.0)
+    assert info.value.kind == "authentication"
+
+
 def test_link_state_says_lost_once_and_back_once(caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     link = LinkState("consumer", clock=clock)
