@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,15 +119,20 @@ def model_body(model: ModelInfo) -> dict[str, Any]:
     }
 
 
-def file_hashes(paths: list[Path]) -> dict[str, str]:
-    """sha256 of every YAML file under the given files or directories, keyed by path."""
+def yaml_files(paths: Sequence[Path]) -> list[Path]:
+    """The given files, and every YAML file under the given directories (sorted), in order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(p for p in sorted(path.rglob("*")) if p.suffix in (".yaml", ".yml") and p.is_file())
         elif path.is_file():
             found.append(path)
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in found}
+    return found
+
+
+def file_hashes(paths: list[Path]) -> dict[str, str]:
+    """sha256 of every YAML file under the given files or directories, keyed by path."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in yaml_files(paths)}
 
 
 def ruleset_body(info: dict[str, Any], paths: list[Path]) -> dict[str, Any]:

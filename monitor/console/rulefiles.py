@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from monitor.audit.records import yaml_files
+
 
 @dataclass(frozen=True, slots=True)
 class RuleExcerpt:
@@ -15,16 +17,6 @@ class RuleExcerpt:
     first_line: int
     text: str
     version: str | None
-
-
-def _files(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in (".yaml", ".yml") and p.is_file())
-        elif path.is_file():
-            found.append(path)
-    return found
 
 
 def _scalar(mapping: yaml.MappingNode, key: str) -> str | None:
@@ -36,7 +28,7 @@ def _scalar(mapping: yaml.MappingNode, key: str) -> str | None:
 
 def rule_excerpt(paths: Sequence[Path], rule_id: str) -> RuleExcerpt | None:
     """The lines of the rule `rule_id` in the first rule file that defines it, or None."""
-    for path in _files(paths):
+    for path in yaml_files(paths):
         try:
             text = path.read_text(encoding="utf-8")
             root = yaml.compose(text, Loader=yaml.SafeLoader)
