@@ -112,7 +112,6 @@ class LanguageRouter:
         self.max_broadcasts = max_broadcasts
         self._last: OrderedDict[str, str] = OrderedDict()      # broadcast → last identified language
         self._logged: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self.detector_calls = 0
 
     @property
     def detector(self) -> Detector:
@@ -143,11 +142,7 @@ class LanguageRouter:
         """The broadcast window's language: detected now, else the broadcast's last one, else undetermined."""
         seen = {item.chunk.seq for item in group}
         context = [c.text for c in group[-1].context if c.seq not in seen and not c.language]
-        text = " ".join([*context, *(item.chunk.text for item in group)]).strip()[-WINDOW_CHARS:]
-        found = None
-        if len(text) >= MIN_CHARS:
-            self.detector_calls += 1
-            found = identify(text, self.detector)
+        found = identify(" ".join([*context, *(item.chunk.text for item in group)]), self.detector)
         if found is not None:
             self._remember(broadcast_id, found)
             return found, "detected"
