@@ -86,7 +86,8 @@ class KeywordMatcher:
     def __init__(self, terms: Sequence[str]) -> None:
         self.phrases: dict[str, list[tuple[Pattern, str]]] = {}  # by the first word, when it is a whole word
         self.prefixes: dict[str, list[tuple[str, str]]] = {}  # one-word prefixes, by the prefix's first character
-        self.prefix_phrases: dict[str, list[tuple[Pattern, str]]] = {}  # multi-word, first word a prefix: by its first character
+        # multi-word terms whose first word is a prefix, by that prefix's first character
+        self.prefix_phrases: dict[str, list[tuple[Pattern, str]]] = {}
         for term in terms:
             pattern = _pattern(term)
             if not pattern:
