@@ -56,6 +56,15 @@ def test_keyword_contains_prefixes_start_words_and_phrases_need_their_words_in_o
     assert _contains(matcher, "it was Rigged!") and not _contains(matcher, "rigging")
 
 
+def test_keyword_prefix_ends_any_word_of_a_phrase() -> None:
+    matcher = KeywordMatcher(["conspiracy theor*", "teori* spiskow*", "anti-vax*"])
+    assert matcher.find(words("Conspiracy theories about water")) == ["conspiracy theor*"]
+    assert _contains(matcher, "to teorie spiskowe") and _contains(matcher, "the anti-vaxxers again")
+    assert not _contains(matcher, "a theory of conspiracy"), "the words of a phrase stay in order"
+    assert not _contains(matcher, "conspiracy, in theory"), "and consecutive"
+    assert not _contains(matcher, "teoria o spisku"), "each prefix starts its own word"
+
+
 def test_best_per_document_is_the_best_wording_of_each_narrative() -> None:
     sets = load_sets_or_raise(narrative_dirs([ROOT / "rules"]))
     matcher = NarrativeMatcher(sets, {s.set.id for s in sets}, shared_default_encoder())

@@ -1,7 +1,8 @@
 """`keywords`: any term of a named keyword list, as whole words, case- and accent-insensitive.
 
-A trailing `*` matches a word prefix; multi-word terms match consecutive words; `scope: context`
-searches the preceding context chunks together with the chunk itself.
+A `*` ending a word matches a word prefix, in a multi-word term too (`conspiracy theor*`, `teori* spiskow*`);
+multi-word terms match consecutive words; `scope: context` searches the preceding context chunks together
+with the chunk itself.
 
 A list is either a plain list of terms, which is English (`PLAIN_LIST_LANGUAGE`), or a mapping from
 ISO 639-1 code to that language's terms. A chunk is matched against the terms of its own language (a
@@ -62,20 +63,43 @@ class KeywordsCondition(Strict):
     keywords: KeywordsRef
 
 
+Pattern = tuple[tuple[str, bool], ...]  # a multi-word term's words, each with "ends in `*`" (a word prefix)
+
+
+def _pattern(term: str) -> Pattern:
+    """A term's words; a `*` at the end of any word of it (not only the last) makes that word a prefix."""
+    out: list[tuple[str, bool]] = []
+    for piece in term.split():
+        toks = words(piece.rstrip("*"))
+        out.extend((tok, piece.endswith("*") and j == len(toks) - 1) for j, tok in enumerate(toks))
+    return tuple(out)
+
+
+def _matches_at(pattern: Pattern, toks: Sequence[str], i: int) -> bool:
+    return i + len(pattern) <= len(toks) and all(
+        toks[i + j] == w or (prefix and toks[i + j].startswith(w)) for j, (w, prefix) in enumerate(pattern))
+
+
 class KeywordMatcher:
     """Whole-word matcher for one list of terms."""
 
     def __init__(self, terms: Sequence[str]) -> None:
-        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        self.prefixes: dict[str, list[tuple[str, str]]] = {}  # by the prefix's first character
+        self.phrases: dict[str, list[tuple[Pattern, str]]] = {}  # by the first word, when it is a whole word
+        self.prefixes: dict[str, list[tuple[str, str]]] = {}  # one-word prefixes, by the prefix's first character
+        # multi-word terms whose first word is a prefix, by that prefix's first character
+        self.prefix_phrases: dict[str, list[tuple[Pattern, str]]] = {}
         for term in terms:
-            prefix = term.endswith("*")
-            toks = tuple(words(term.rstrip("*")))
-            if prefix and len(toks) == 1:
-                self.prefixes.setdefault(toks[0][0], []).append((toks[0], term))
-            elif toks:
-                self.phrases.setdefault(toks[0], []).append((toks, term))
-        self._single = frozenset(toks[0] for entries in self.phrases.values() for toks, _ in entries if len(toks) == 1)
+            pattern = _pattern(term)
+            if not pattern:
+                continue
+            (first, first_prefix), multi = pattern[0], len(pattern) > 1
+            if first_prefix and not multi:
+                self.prefixes.setdefault(first[0], []).append((first, term))
+            elif first_prefix:
+                self.prefix_phrases.setdefault(first[0], []).append((pattern, term))
+            else:
+                self.phrases.setdefault(first, []).append((pattern, term))
+        self._single = frozenset(p[0][0] for entries in self.phrases.values() for p, _ in entries if len(p) == 1)
         prefixes = sorted({p for entries in self.prefixes.values() for p, _ in entries})
         # a word starting with one of the prefixes, in the words joined by spaces (words are \w+ runs)
         self._prefix_re = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
@@ -83,22 +107,25 @@ class KeywordMatcher:
     def contains(self, toks: Sequence[str], unique: frozenset[str], joined: str) -> bool:
         """Whether `find(toks)` would find anything (`unique`: the same words as a set, `joined`: joined by
         spaces), by a set intersection and one regex search; the word-by-word scan runs only for phrases
-        whose first word is there."""
+        whose first word is there, and for the rare phrases that start with a prefix."""
         heads = unique.intersection(self.phrases)
         if heads:
             if not self._single.isdisjoint(heads):
                 return True
             for i, tok in enumerate(toks):
-                if tok in heads and any(tuple(toks[i:i + len(phrase)]) == phrase for phrase, _ in self.phrases[tok]):
+                if tok in heads and any(_matches_at(p, toks, i) for p, _ in self.phrases[tok]):
                     return True
-        return self._prefix_re is not None and self._prefix_re.search(joined) is not None
+        if self._prefix_re is not None and self._prefix_re.search(joined) is not None:
+            return True
+        return bool(self.prefix_phrases) and any(
+            _matches_at(p, toks, i) for i, tok in enumerate(toks) for p, _ in self.prefix_phrases.get(tok[:1], ()))
 
     def find(self, toks: Sequence[str]) -> list[str]:
         """Terms of the list found in `toks`, in order of appearance, without repeats."""
         found: list[str] = []
         for i, tok in enumerate(toks):
-            for phrase, term in self.phrases.get(tok, ()):
-                if tuple(toks[i:i + len(phrase)]) == phrase and term not in found:
+            for pattern, term in (*self.phrases.get(tok, ()), *self.prefix_phrases.get(tok[:1], ())):
+                if _matches_at(pattern, toks, i) and term not in found:
                     found.append(term)
             for prefix, term in self.prefixes.get(tok[:1], ()):
                 if tok.startswith(prefix) and term not in found:
