@@ -6,8 +6,11 @@
   `margin` of a threshold the rule compares them with (the ones a small numeric change could flip);
 - the alerts the shipped rules raise on the bundled sample broadcast under each engine, the candidate's
   with the broadcast fed in batches of several sizes: dynamic int8 quantises activations with one scale
-  per batch, so its scores depend slightly on which chunks share a batch (torch fp32's do not).
-`identical` is true when every rule-test outcome and every sample alert (at every batch size) is the same.
+  per batch, so its scores depend slightly on which chunks share a batch (torch fp32's do not);
+- given functional suite cases (`tests/functional/`), each case's outcome through the same rules under each
+  engine: whether its expectation holds and the highest severity alerted on its chunk.
+`identical` is true when every rule-test outcome, every sample alert (at every batch size) and every suite
+outcome is the same.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from monitor.classify.stage import TransformerClassifier
+from monitor.eval.functional import CaseResult, run_cases
+from monitor.eval.suite import FunctionalCase
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
+from monitor.rules_engine.engine import RuleEngine
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.leaves.label import LabelCondition
 from monitor.rules_engine.stage import build_engine
@@ -46,10 +52,12 @@ class ParityReport:
     near_threshold: list[dict[str, Any]] = field(default_factory=list)
     sample_alerts: dict[str, int] = field(default_factory=dict)
     sample_alert_diffs: list[str] = field(default_factory=list)
+    suite_cases: int = 0
+    suite_diffs: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
-        return not self.rule_test_diffs and not self.sample_alert_diffs
+        return not self.rule_test_diffs and not self.sample_alert_diffs and not self.suite_diffs
 
 
 def label_conditions(node: Any) -> Iterator[LabelCondition]:
@@ -124,9 +132,30 @@ def sample_alerts(classifier: TransformerClassifier, rules: Sequence[Path], batc
     return out
 
 
+def _suite_outcome(result: CaseResult) -> str:
+    return f"{'holds' if result.ok else 'fails'} ({result.max_severity or 'no alert'})"
+
+
+def suite_parity(ref: TransformerClassifier, cand: TransformerClassifier, sets: Sequence[LoadedRuleSet],
+                 cases: Sequence[FunctionalCase], settings: PipelineSettings) -> list[str]:
+    """The suite cases whose outcome (expectation held, highest severity alerted) differs between the engines,
+    with the scores each engine gave the labels the case's category reads."""
+    ra, rb = (run_cases(cases, c, RuleEngine(sets, encoder=c.text_encoder()), settings) for c in (ref, cand))
+    diffs = []
+    for x, y in zip(ra, rb, strict=True):
+        if (x.ok, x.max_severity) == (y.ok, y.max_severity):
+            continue
+        labels = [k for k in (x.case.category, "stance_assert") if k in x.scores and k in y.scores]
+        scores = ", ".join(f"{k} {x.scores[k]:.3f} / {y.scores[k]:.3f}" for k in labels)
+        diffs.append(f"{x.case.id} (expect {x.case.expect}): reference {_suite_outcome(x)}, candidate "
+                     f"{_suite_outcome(y)}; {scores}")
+    return diffs
+
+
 def compare(ref: TransformerClassifier, cand: TransformerClassifier, texts: Sequence[str], sets: Sequence[LoadedRuleSet],
-            rules: Sequence[Path], context_chunks: int = 2, margin: float = 0.05) -> ParityReport:
-    """Every comparison of the module docstring, reference vs candidate."""
+            rules: Sequence[Path], context_chunks: int = 2, margin: float = 0.05,
+            suite: Sequence[FunctionalCase] = ()) -> ParityReport:
+    """Every comparison of the module docstring, reference vs candidate (the suite's only when `suite` is given)."""
     report = ParityReport(ref.scorer.encoder.name, cand.scorer.encoder.name, len(texts))
     report.heads, report.cosine = score_parity(ref, cand, texts)
     report.rule_tests, report.rule_test_diffs, report.near_threshold = rule_test_parity(ref, cand, sets, context_chunks, margin)
@@ -137,4 +166,7 @@ def compare(ref: TransformerClassifier, cand: TransformerClassifier, texts: Sequ
         report.sample_alerts[f"candidate_batch_{batch}"] = len(b)
         report.sample_alert_diffs += [f"batch {batch}: seq {s} {r}: only the reference" for s, r, _ in sorted(a - b)]
         report.sample_alert_diffs += [f"batch {batch}: seq {s} {r}: only the candidate" for s, r, _ in sorted(b - a)]
+    if suite:
+        report.suite_cases = len(suite)
+        report.suite_diffs = suite_parity(ref, cand, sets, suite, PipelineSettings(context_chunks=context_chunks))
     return report

@@ -85,15 +85,19 @@ def _texts(paths: tuple[Path, ...], limit: int) -> list[str]:
 @click.option("--limit", type=int, default=2000, show_default=True, help="At most this many distinct texts.")
 @click.option("--margin", type=float, default=0.05, show_default=True,
               help="List rule tests whose label score is within this distance of the rule's threshold.")
+@click.option("--suite/--no-suite", "with_suite", default=True, show_default=True,
+              help="Also compare every functional suite case's outcome (tests/functional) through the rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @setting_option("--rules", setting="rules.paths", multiple=True, type=click.Path(path_type=Path),
-                help="Rule files or directories whose tests and sample alerts are compared.")
+                help="Rule files or directories whose tests, sample alerts and suite outcomes are compared.")
 @setting_option("--threads", setting="classifier.threads", type=int, help="Threads for both engines.")
 @click.pass_context
-def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin: float, as_json: bool, **_flags: Any) -> None:
+def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin: float, with_suite: bool, as_json: bool,
+           **_flags: Any) -> None:
     """Compare the ONNX int8 engine with the torch fp32 reference; exit 1 if any decision differs."""
     from monitor.classify.parity import compare
     from monitor.classify.stage import classifier_from_settings
+    from monitor.eval.suite import DEFAULT_SUITE, load_suite
     from monitor.rules_engine.loader import load_or_raise
 
     settings = settings_from_context(ctx)
@@ -106,7 +110,9 @@ def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin:
     except StaleExport as exc:
         raise click.ClickException(str(exc)) from None
     sets = load_or_raise(settings.rules.paths, ref.info.labels)
-    report = compare(ref, cand, _texts(text_files, limit), sets, settings.rules.paths, settings.pipeline.context_chunks, margin)
+    suite = load_suite(DEFAULT_SUITE) if with_suite else []
+    report = compare(ref, cand, _texts(text_files, limit), sets, settings.rules.paths, settings.pipeline.context_chunks, margin,
+                     suite)
     if as_json:
         from dataclasses import asdict
 
@@ -128,6 +134,11 @@ def verify(ctx: click.Context, text_files: tuple[Path, ...], limit: int, margin:
         click.echo(f"sample broadcast alerts: {counts}; differing {len(report.sample_alert_diffs)}")
         for line in report.sample_alert_diffs:
             click.echo(f"  DIFF {line}")
+        if with_suite:
+            click.echo(f"functional suite: {report.suite_cases} cases, outcomes differing: {len(report.suite_diffs)} "
+                       "(scores: reference / candidate)")
+            for line in report.suite_diffs:
+                click.echo(f"  DIFF {line}")
         click.echo("IDENTICAL decisions" if report.identical else "DECISIONS DIFFER")
     sys.exit(0 if report.identical else 1)
 
