@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from monitor.classify import corpora
+from monitor.classify.data import CORPUS_PREFIX
 from monitor.classify.encoder import file_sha256
 from monitor.classify.labels import DEFINITIONS
 
@@ -23,7 +25,10 @@ LICENCES = {
 
 
 def licence_of(name: str, path: str) -> str:
-    """The licence line for a training source, recognised by its name or path."""
+    """The licence line for a training source: a registered corpus's own, else recognised by its name or path."""
+    corpus = corpora.SOURCES.get(path.removeprefix(CORPUS_PREFIX)) if path.startswith(CORPUS_PREFIX) else None
+    if corpus is not None:
+        return f"{corpus.licence}{', **research only**' if corpus.research_only else ''} (`{corpus.folder}`, train and calib groups only)"
     key = f"{name} {path}".lower()
     for marker, text in LICENCES.items():
         if marker in key:

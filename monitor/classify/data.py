@@ -1,6 +1,7 @@
-"""Labelled training data from CSV or JSONL files, described by a compact source spec.
+"""Labelled training data from CSV or JSONL files or registered public corpora, described by a compact source spec.
 
-A spec is `PATH` optionally followed by `?key=value&key=value` overriding the command-line defaults:
+A spec is `PATH` (or `corpus:NAME`, a data set of `monitor.classify.corpora`) optionally followed by
+`?key=value&key=value` overriding the command-line defaults:
 
 - `text_col`, `label_col`: column names (JSONL: object keys).
 - `positive`: label values (comma-separated) that mean 1; `negative`: values that mean 0 — when
@@ -13,6 +14,10 @@ A spec is `PATH` optionally followed by `?key=value&key=value` overriding the co
 - `limit=N`: keep at most N rows of each label, sampled with the run's seed.
 - `weight=W`: training weight of this source's rows (default 1; e.g. weight hard negatives up).
 - `name`: a short source name for the model card (default: the file name).
+
+`corpus:NAME` reads the registered data set's train and calib groups only (`corpora.split_of`, the split
+`cct-monitor eval` scores the test groups of); `label_col` names the task whose label is read (e.g.
+`label_col=threat`), rows without it are skipped; `context=previous` keeps the corpus's own previous turns.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from monitor.classify import corpora
+
+CORPUS_PREFIX = "corpus:"
 SPEC_KEYS = {"weight", "where", "text_col", "label_col", "positive", "negative", "label", "group_col", "context", "context_n", "limit", "name"}
 
 
@@ -59,6 +67,12 @@ class SourceSpec:
     weight: float = 1.0
     name: str = ""
     options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def corpus(self) -> str | None:
+        """The registered data set a `corpus:NAME` spec reads, else None."""
+        path = str(self.path)
+        return path[len(CORPUS_PREFIX):] if path.startswith(CORPUS_PREFIX) else None
 
     @property
     def display(self) -> str:
@@ -99,7 +113,18 @@ def parse_spec(spec: str, defaults: dict[str, Any]) -> SourceSpec:
         merged["where"] = (col, split(values))
     if merged.get("label") not in (None, 0, 1):
         raise ValueError(f"{spec}: label= must be 0 or 1")
+    if path.startswith(CORPUS_PREFIX):
+        _check_corpus_spec(spec, path[len(CORPUS_PREFIX):], merged)
     return SourceSpec(path=Path(path), options=opts, **merged)
+
+
+def _check_corpus_spec(spec: str, name: str, merged: dict[str, Any]) -> None:
+    if name not in corpora.SOURCES:
+        raise ValueError(f"{spec}: unknown corpus {name!r}; known: {', '.join(corpora.SOURCES)}")
+    if merged.get("label") is None and merged.get("label_col") not in corpora.SOURCES[name].tasks:
+        raise ValueError(f"{spec}: label_col= must name a task {name} annotates ({', '.join(corpora.SOURCES[name].tasks)})")
+    if "where" in merged or merged.get("context") not in (None, "previous"):
+        raise ValueError(f"{spec}: a corpus takes neither where= nor a context column")
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -147,8 +172,21 @@ def _context_of(spec: SourceSpec, row: dict[str, Any], history: list[str]) -> tu
     return tuple(str(v) for v in value)[-spec.context_n :] if spec.context_n else ()
 
 
-def load_source(spec: SourceSpec, seed: int) -> list[Example]:
-    """All usable examples of one source (rows with empty text or a dropped label value are skipped)."""
+def _corpus_examples(spec: SourceSpec, name: str) -> list[Example]:
+    """The train and calib groups of a registered corpus; its public test groups are never read."""
+    every = corpora.load([name])
+    out: list[Example] = []
+    for e in corpora.train_examples(every, "train") + corpora.train_examples(every, "calib"):
+        label = spec.label if spec.label is not None else e.labels.get(spec.label_col)
+        if label is None:
+            continue
+        context = tuple(e.context[-spec.context_n:]) if spec.context and spec.context_n else ()
+        out.append(Example(text=e.text, label=label, group=f"{spec.display}:{e.group}", source=spec.display,
+                           context=context, weight=spec.weight))
+    return out
+
+
+def _file_examples(spec: SourceSpec) -> list[Example]:
     rows = _rows(spec.path)
     history: dict[str, list[str]] = defaultdict(list)
     out: list[Example] = []
@@ -167,6 +205,12 @@ def load_source(spec: SourceSpec, seed: int) -> list[Example]:
         if spec.where is not None and str(row.get(spec.where[0], "")) not in spec.where[1]:
             continue
         out.append(Example(text=text, label=label, group=group, source=spec.display, context=context, weight=spec.weight))
+    return out
+
+
+def load_source(spec: SourceSpec, seed: int) -> list[Example]:
+    """All usable examples of one source (rows with empty text or a dropped label value are skipped)."""
+    out = _corpus_examples(spec, spec.corpus) if spec.corpus else _file_examples(spec)
     if spec.limit is not None:
         rng = random.Random(f"{seed}:{spec.display}")
         kept: list[Example] = []

@@ -6,8 +6,10 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from monitor.classify import corpora
 from monitor.classify.data import load_source, parse_spec
 from monitor.classify.encoder import file_sha256
 from monitor.classify.heads import load_head
@@ -113,3 +115,24 @@ def test_spec_options_select_rows_and_context(tmp_path: Path) -> None:
     assert got == [("first line", 0, ()), ("second line", 1, ("first line",)), ("other show", 1, ())]
     spec = parse_spec(f"{path}?label=0&where=kind:x", {})
     assert [e.text for e in load_source(spec, 0)] == ["first line", "third line", "other show"]
+
+
+def test_corpus_spec_reads_only_the_groups_eval_does_not_test_on(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "threatgram101-en"
+    folder.mkdir()
+    texts = [f"reply number {n} about the traitors" for n in range(60)]
+    with open(folder / "threatgram101_labeled.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["replyDate", "reply", "telegramChannel", "Label"])
+        w.writerows([n, t, "c.json", str(n % 3)] for n, t in enumerate(texts))
+    monkeypatch.setenv("CCT_DATASETS", str(tmp_path))
+    public = corpora.load(["threatgram"])
+    tested = {e.text for e in public if e.split == "test"}
+    assert tested, "the fixture needs rows in the public test split"
+    got = load_source(parse_spec("corpus:threatgram?name=tg&label_col=threat&weight=2", {}), 0)
+    assert {e.text for e in got} == {e.text for e in public} - tested
+    assert all(e.label == int(texts.index(e.text) % 3 == 2) and e.weight == 2 and e.source == "tg" for e in got)
+    for bad in ("corpus:threatgram", "corpus:threatgram?label_col=hate", "corpus:nosuch?label_col=threat",
+                "corpus:threatgram?label_col=threat&where=Label:2"):
+        with pytest.raises(ValueError):
+            parse_spec(bad, {"label_col": "label"})
