@@ -13,6 +13,11 @@ A spec is `PATH` optionally followed by `?key=value&key=value` overriding the co
 - `limit=N`: keep at most N rows of each label, sampled with the run's seed.
 - `weight=W`: training weight of this source's rows (default 1; e.g. weight hard negatives up).
 - `name`: a short source name for the model card (default: the file name).
+
+`corpus:NAME` instead of a path reads a registered public data set through its reader in
+`monitor/classify/corpora.py` (the label choices made there), without its public test split: columns
+`text`, `group`, `context`, `stance` and one per task it annotates (e.g. `label_col=hate`); a row that
+does not carry the chosen label is dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from monitor.classify import corpora
+
+CORPUS_PREFIX = "corpus:"
 SPEC_KEYS = {"weight", "where", "text_col", "label_col", "positive", "negative", "label", "group_col", "context", "context_n", "limit", "name"}
 
 
@@ -102,7 +110,16 @@ def parse_spec(spec: str, defaults: dict[str, Any]) -> SourceSpec:
     return SourceSpec(path=Path(path), options=opts, **merged)
 
 
+def corpus_name(path: Path | str) -> str | None:
+    """The registered data set a `corpus:NAME` spec path names, else None."""
+    text = str(path)
+    return text[len(CORPUS_PREFIX):] if text.startswith(CORPUS_PREFIX) else None
+
+
 def _rows(path: Path) -> list[dict[str, Any]]:
+    name = corpus_name(path)
+    if name is not None:
+        return corpora.spec_rows(name)
     if not path.is_file():
         raise FileNotFoundError(f"training data {path} does not exist")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
@@ -124,6 +141,8 @@ def _label_of(spec: SourceSpec, row: dict[str, Any]) -> int | None:
         return spec.label
     if spec.label_col not in row:
         raise KeyError(f"{spec.path}: no label column {spec.label_col!r} (have {', '.join(map(str, row))})")
+    if row[spec.label_col] is None:
+        return None
     value = str(row[spec.label_col]).strip()
     if value.lower() in ("true", "false"):
         value = "1" if value.lower() == "true" else "0"
