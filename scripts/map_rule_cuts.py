@@ -8,7 +8,9 @@ head's own training mix (its recorded command), so the figures are reproducible.
 With `--stance CUT`, the new head's flags count only where NEW_MODELS_DIR's stance head
 (heads/stance_assert.json) scores at least CUT, as a rule that drops `stance_assert < CUT` sees them; the old
 head's share is measured without that guard, so the cut falls only as far as the guard makes room.
-Usage: python scripts/map_rule_cuts.py [--stance CUT] OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2,... [...]
+With `--negatives SOURCE[,SOURCE]`, the rows compared are those of the named training sources instead (e.g. a
+public corpus's neutral statements); "none" means no cut on the grid flags so small a share.
+Usage: python scripts/map_rule_cuts.py [--stance CUT] [--negatives SOURCES] OLD_MODELS_DIR NEW_MODELS_DIR LABEL=C1,C2,...
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def _specs(command: str) -> list[SourceSpec]:
     return [parse_spec(argv[i + 1].replace("../shared/datasets", str(data)), {}) for i, a in enumerate(argv) if a == "--data"]
 
 
-def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cut: float | None = None) -> None:
+def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cut: float | None = None,
+         negatives: tuple[str, ...] | None = None) -> None:
     encoder = Encoder(EncoderConfig(layers=parse_layers("all")))
     cache = Path(os.environ.get("CCT_EMBED_CACHE", Path(tempfile.gettempdir()) / "cct-embed-cache.sqlite"))
     embedder = Embedder(encoder, cache)
@@ -46,7 +49,8 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cu
         meta = json.loads((new_dir / "heads" / f"{label}.json").read_text())
         examples = load_all(_specs(meta["command"]), meta["seed"])
         calib = [e for e, s in zip(examples, split_groups(examples, meta["seed"])) if s == "calib"]
-        project = np.array([e.source.startswith(("spoken", "synthetic")) for e in calib])
+        project = np.array([e.source in negatives if negatives else e.source.startswith(("spoken", "synthetic"))
+                            for e in calib])
         y = np.array([e.label for e in calib])
         x, _ = embedder.features(calib, 0)
         texts = [e.text for e in calib]
@@ -58,14 +62,21 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cu
         grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
         for cut in cuts:
             share = float((p_old[neg] >= cut).mean())
-            new_cut = next(float(g) for g in grid if (p_new[neg] >= g).mean() <= share)
+            new_cut = next((float(g) for g in grid if (p_new[neg] >= g).mean() <= share), None)
+            if new_cut is None:
+                print(f"| {label} | {cut} | {share:.3f} | none | — | {(p_old[pos] >= cut).mean():.3f} → — |")
+                continue
             print(f"| {label} | {cut} | {share:.3f} | {new_cut} | {(p_new[neg] >= new_cut).mean():.3f} | "
                   f"{(p_old[pos] >= cut).mean():.3f} → {(p_new[pos] >= new_cut).mean():.3f} |")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    stance = float(args[1]) if args[0] == "--stance" else None
-    args = args[2:] if stance is not None else args
+    opts: dict[str, str] = {}
+    while args and args[0] in ("--stance", "--negatives"):
+        opts[args[0]] = args[1]
+        args = args[2:]
+    stance = float(opts["--stance"]) if "--stance" in opts else None
+    chosen = tuple(opts["--negatives"].split(",")) if "--negatives" in opts else None
     main(Path(args[0]), Path(args[1]), {a.split("=")[0]: [float(v) for v in a.split("=")[1].split(",")] for a in args[2:]},
-         stance)
+         stance, chosen)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.classify import corpora
-from monitor.classify.data import CORPUS_PREFIX
+from monitor.classify.data import corpus_name
 from monitor.classify.encoder import file_sha256
 from monitor.classify.labels import DEFINITIONS
 
@@ -25,15 +25,21 @@ LICENCES = {
 
 
 def licence_of(name: str, path: str) -> str:
-    """The licence line for a training source: a registered corpus's own, else recognised by its name or path."""
-    corpus = corpora.SOURCES.get(path.removeprefix(CORPUS_PREFIX)) if path.startswith(CORPUS_PREFIX) else None
-    if corpus is not None:
-        return f"{corpus.licence}{', **research only**' if corpus.research_only else ''} (`{corpus.folder}`, train and calib groups only)"
+    """The licence line for a training source: a registered corpus's own, else recognised by name or path."""
+    corpus = corpus_name(path)
+    if corpus in corpora.SOURCES:
+        return corpora.licence_line(corpus)
     key = f"{name} {path}".lower()
     for marker, text in LICENCES.items():
         if marker in key:
             return text
     return "see the source's own licence"
+
+
+def research_only_sources(sources: Sequence[dict[str, Any]]) -> list[str]:
+    """Names of the training sources read from a registered corpus whose terms are research only."""
+    return [s["name"] for s in sources
+            if (c := corpus_name(s["path"])) in corpora.SOURCES and corpora.SOURCES[c].research_only]
 
 
 def _row(name: str, m: dict[str, Any]) -> str:
@@ -78,6 +84,14 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
     for s in report["sources"]:
         opts = ", ".join(f"{k}={v}" for k, v in s["options"].items()) or "—"
         lines.append(f"| {s['name']} (`{s['path']}`) | {s['rows']} | {s['positives']} | {licence_of(s['name'], s['path'])} | {opts} |")
+    restricted = research_only_sources(report["sources"])
+    if restricted:
+        lines += ["", f"**RESEARCH ONLY:** {', '.join(restricted)} — their terms allow research use only (or state "
+                  "no licence); this head may not be deployed commercially or redistributed without their holders' "
+                  "permission."]
+    if any(corpus_name(s["path"]) for s in report["sources"]):
+        lines += ["", "`corpus:NAME` reads a registered public data set (`monitor/classify/corpora.py`) without the "
+                  "test split `cct-monitor eval` scores."]
     lines += [
         "",
         "`limit=N` keeps at most N rows of each class of that source (seeded sample); `label=0` marks a source",

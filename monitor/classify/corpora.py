@@ -391,6 +391,25 @@ def load(names: Iterable[str] | None = None, root: Path | None = None) -> list[C
     return out
 
 
+def spec_rows(name: str, root: Path | None = None) -> list[dict[str, Any]]:
+    """One registered source as training rows for `cct-monitor train --data corpus:NAME`, less every row of
+    its public test split (official or `split_of` "test"), so a head never trains on what `eval` tests.
+    Keys: text, group, context (list), stance, and one per task the source annotates (None where the row
+    does not carry that task's label)."""
+    if name not in SOURCES:
+        raise KeyError(f"unknown data set {name!r}; known: {', '.join(SOURCES)}")
+    source = SOURCES[name]
+    return [{"text": e.text, "group": e.group, "context": list(e.context), "stance": e.stance or "",
+             **{task: (str(e.labels[task]) if task in e.labels else None) for task in source.tasks}}
+            for e in source.read(Path(root) if root is not None else default_root()) if e.split != "test"]
+
+
+def licence_line(name: str) -> str:
+    """The licence of a registered source, flagged when it is for research only."""
+    source = SOURCES[name]
+    return f"{source.licence}{' — RESEARCH ONLY' if source.research_only else ''} ({source.folder})"
+
+
 def train_examples(examples: Iterable[CorpusExample], split: str) -> list[CorpusExample]:
     """The examples of `split` ("train" or "calib"); official test rows are never returned."""
     if split not in ("train", "calib"):

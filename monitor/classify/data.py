@@ -1,7 +1,6 @@
-"""Labelled training data from CSV or JSONL files or registered public corpora, described by a compact source spec.
+"""Labelled training data from CSV or JSONL files, described by a compact source spec.
 
-A spec is `PATH` (or `corpus:NAME`, a data set of `monitor.classify.corpora`) optionally followed by
-`?key=value&key=value` overriding the command-line defaults:
+A spec is `PATH` optionally followed by `?key=value&key=value` overriding the command-line defaults:
 
 - `text_col`, `label_col`: column names (JSONL: object keys).
 - `positive`: label values (comma-separated) that mean 1; `negative`: values that mean 0 — when
@@ -15,9 +14,10 @@ A spec is `PATH` (or `corpus:NAME`, a data set of `monitor.classify.corpora`) op
 - `weight=W`: training weight of this source's rows (default 1; e.g. weight hard negatives up).
 - `name`: a short source name for the model card (default: the file name).
 
-`corpus:NAME` reads the registered data set's train and calib groups only (`corpora.split_of`, the split
-`cct-monitor eval` scores the test groups of); `label_col` names the task whose label is read (e.g.
-`label_col=threat`), rows without it are skipped; `context=previous` keeps the corpus's own previous turns.
+`corpus:NAME` instead of a path reads a registered public data set through its reader in
+`monitor/classify/corpora.py` (the label choices made there), without its public test split: columns
+`text`, `group`, `context`, `stance` and one per task it annotates (e.g. `label_col=hate`); a row that
+does not carry the chosen label is dropped.
 """
 
 from __future__ import annotations
@@ -69,12 +69,6 @@ class SourceSpec:
     options: dict[str, str] = field(default_factory=dict)
 
     @property
-    def corpus(self) -> str | None:
-        """The registered data set a `corpus:NAME` spec reads, else None."""
-        path = str(self.path)
-        return path[len(CORPUS_PREFIX):] if path.startswith(CORPUS_PREFIX) else None
-
-    @property
     def display(self) -> str:
         return self.name or self.path.name
 
@@ -113,21 +107,19 @@ def parse_spec(spec: str, defaults: dict[str, Any]) -> SourceSpec:
         merged["where"] = (col, split(values))
     if merged.get("label") not in (None, 0, 1):
         raise ValueError(f"{spec}: label= must be 0 or 1")
-    if path.startswith(CORPUS_PREFIX):
-        _check_corpus_spec(spec, path[len(CORPUS_PREFIX):], merged)
     return SourceSpec(path=Path(path), options=opts, **merged)
 
 
-def _check_corpus_spec(spec: str, name: str, merged: dict[str, Any]) -> None:
-    if name not in corpora.SOURCES:
-        raise ValueError(f"{spec}: unknown corpus {name!r}; known: {', '.join(corpora.SOURCES)}")
-    if merged.get("label") is None and merged.get("label_col") not in corpora.SOURCES[name].tasks:
-        raise ValueError(f"{spec}: label_col= must name a task {name} annotates ({', '.join(corpora.SOURCES[name].tasks)})")
-    if "where" in merged or merged.get("context") not in (None, "previous"):
-        raise ValueError(f"{spec}: a corpus takes neither where= nor a context column")
+def corpus_name(path: Path | str) -> str | None:
+    """The registered data set a `corpus:NAME` spec path names, else None."""
+    text = str(path)
+    return text[len(CORPUS_PREFIX):] if text.startswith(CORPUS_PREFIX) else None
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
+    name = corpus_name(path)
+    if name is not None:
+        return corpora.spec_rows(name)
     if not path.is_file():
         raise FileNotFoundError(f"training data {path} does not exist")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
@@ -149,6 +141,8 @@ def _label_of(spec: SourceSpec, row: dict[str, Any]) -> int | None:
         return spec.label
     if spec.label_col not in row:
         raise KeyError(f"{spec.path}: no label column {spec.label_col!r} (have {', '.join(map(str, row))})")
+    if row[spec.label_col] is None:
+        return None
     value = str(row[spec.label_col]).strip()
     if value.lower() in ("true", "false"):
         value = "1" if value.lower() == "true" else "0"
@@ -172,21 +166,8 @@ def _context_of(spec: SourceSpec, row: dict[str, Any], history: list[str]) -> tu
     return tuple(str(v) for v in value)[-spec.context_n :] if spec.context_n else ()
 
 
-def _corpus_examples(spec: SourceSpec, name: str) -> list[Example]:
-    """The train and calib groups of a registered corpus; its public test groups are never read."""
-    every = corpora.load([name])
-    out: list[Example] = []
-    for e in corpora.train_examples(every, "train") + corpora.train_examples(every, "calib"):
-        label = spec.label if spec.label is not None else e.labels.get(spec.label_col)
-        if label is None:
-            continue
-        context = tuple(e.context[-spec.context_n:]) if spec.context and spec.context_n else ()
-        out.append(Example(text=e.text, label=label, group=f"{spec.display}:{e.group}", source=spec.display,
-                           context=context, weight=spec.weight))
-    return out
-
-
-def _file_examples(spec: SourceSpec) -> list[Example]:
+def load_source(spec: SourceSpec, seed: int) -> list[Example]:
+    """All usable examples of one source (rows with empty text or a dropped label value are skipped)."""
     rows = _rows(spec.path)
     history: dict[str, list[str]] = defaultdict(list)
     out: list[Example] = []
@@ -205,12 +186,6 @@ def _file_examples(spec: SourceSpec) -> list[Example]:
         if spec.where is not None and str(row.get(spec.where[0], "")) not in spec.where[1]:
             continue
         out.append(Example(text=text, label=label, group=group, source=spec.display, context=context, weight=spec.weight))
-    return out
-
-
-def load_source(spec: SourceSpec, seed: int) -> list[Example]:
-    """All usable examples of one source (rows with empty text or a dropped label value are skipped)."""
-    out = _corpus_examples(spec, spec.corpus) if spec.corpus else _file_examples(spec)
     if spec.limit is not None:
         rng = random.Random(f"{seed}:{spec.display}")
         kept: list[Example] = []

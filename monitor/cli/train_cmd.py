@@ -31,9 +31,10 @@ def command_line(ctx: click.Context) -> str:
 @click.option("--label", required=True, envvar="CCT_TRAIN_LABEL", show_envvar=True, help="Label the head predicts (e.g. claim).")
 @click.option(
     "--data", "data_specs", multiple=True, required=True, envvar="CCT_TRAIN_DATA", show_envvar=True,
-    help="CSV or JSONL file, or corpus:NAME (a registered public data set's train and calib groups; "
-         "label_col names the task), repeatable; PATH?key=value&... overrides per file "
-         "(text_col, label_col, positive, negative, label, group_col, context, context_n, limit, where, weight, name).",
+    help="CSV or JSONL file, repeatable; PATH?key=value&... overrides per file "
+         "(text_col, label_col, positive, negative, label, group_col, context, context_n, limit, where, weight, "
+         "name). corpus:NAME reads a registered public data set (monitor/classify/corpora.py) without the test "
+         "split `eval` scores: columns text, group, context, stance and one per task (label_col=hate).",
 )
 @click.option("--text-col", default="text", show_default=True, envvar="CCT_TRAIN_TEXT_COL", show_envvar=True, help="Column holding the text.")
 @click.option("--label-col", default="label", show_default=True, envvar="CCT_TRAIN_LABEL_COL", show_envvar=True, help="Column holding the label.")

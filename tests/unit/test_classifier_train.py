@@ -6,15 +6,17 @@ import csv
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from monitor.classify import corpora
+from monitor.classify.card import licence_of, research_only_sources
 from monitor.classify.data import load_source, parse_spec
 from monitor.classify.encoder import file_sha256
 from monitor.classify.heads import load_head
 from monitor.classify.train import split_groups
 from monitor.cli import cli
+
+FIXTURE_DATASETS = Path(__file__).resolve().parents[1] / "fixtures" / "datasets"
 
 WEATHER = [
     "the forecast says heavy rain across the north tomorrow",
@@ -132,7 +134,27 @@ def test_corpus_spec_reads_only_the_groups_eval_does_not_test_on(tmp_path: Path,
     got = load_source(parse_spec("corpus:threatgram?name=tg&label_col=threat&weight=2", {}), 0)
     assert {e.text for e in got} == {e.text for e in public} - tested
     assert all(e.label == int(texts.index(e.text) % 3 == 2) and e.weight == 2 and e.source == "tg" for e in got)
-    for bad in ("corpus:threatgram", "corpus:threatgram?label_col=hate", "corpus:nosuch?label_col=threat",
-                "corpus:threatgram?label_col=threat&where=Label:2"):
-        with pytest.raises(ValueError):
-            parse_spec(bad, {"label_col": "label"})
+
+
+def test_corpus_spec_reads_a_registered_data_set_without_its_public_test_split(monkeypatch) -> None:
+    monkeypatch.setenv("CCT_DATASETS", str(FIXTURE_DATASETS))
+    spec = parse_spec("corpus:yu2022-reddit?label_col=hate&group_col=group&context=context", {})
+    got = [(e.text, e.label, e.context) for e in load_source(spec, 0)]
+    # "nothing yet" is the official test split, "shut up idiot" carries no hate label (broad abuse)
+    assert got == [("that is a bigoted generalisation and you know it", 0, ("they are all criminals",)),
+                   ("seven I think", 0, ("what time is the game",))]
+    spec = parse_spec("corpus:davidson?label_col=hate&group_col=group", {})
+    # the offensive tweet's group falls in the split `cct-monitor eval` scores, so training never sees it
+    assert [(e.text, e.label) for e in load_source(spec, 0)] == [
+        ("those people are animals and should be driven out & gone", 1), ("lovely weather for the match today", 0)]
+    assert licence_of("davidson", "corpus:davidson") == "MIT (davidson-hate-offensive)"
+    assert "RESEARCH ONLY" in licence_of("yu2022-reddit", "corpus:yu2022-reddit")
+    sources = [{"name": "reddit", "path": "corpus:yu2022-reddit"}, {"name": "tweets", "path": "corpus:davidson"},
+               {"name": "mine", "path": "monitor/data/spoken/hate.jsonl"}]
+    assert research_only_sources(sources) == ["reddit"]
+
+
+def test_a_row_without_a_value_for_the_label_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"text": "labelled", "hate": "1"}\n{"text": "not annotated", "hate": null}\n')
+    assert [e.text for e in load_source(parse_spec(f"{path}?label_col=hate", {}), 0)] == ["labelled"]
