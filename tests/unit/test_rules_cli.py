@@ -101,7 +101,7 @@ def test_explain_shows_every_condition_with_values() -> None:
                        "--field", "audience.listeners=150000", "--field", "speaker.role=caller",
                        "--score", "election=0.9")
     assert code == 0, out
-    block = out.split("election-false-voting-procedure 1.3.0")[1].split("\n\n")[0]
+    block = out.split("election-false-voting-procedure 1.4.0")[1].split("\n\n")[0]
     assert block.startswith(" [civic-elections, enforce]: FIRES")
     assert "✓ regex" in block and "(match: 'vote by text')" in block
     assert "✓ label election gte 0.19  (score=0.900)" in block
