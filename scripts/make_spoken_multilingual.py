@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections import Counter
 from pathlib import Path
+
+from monitor.classify import spoken
 
 OUT = Path(__file__).resolve().parents[1] / "monitor" / "data" / "spoken" / "spoken_multilingual.jsonl"
 SEED = 20261215
@@ -601,22 +602,15 @@ FRAMES: dict[str, dict[str, tuple[str, ...]]] = {
            "neg_open": ("deci,", "bun,", "păi,", "așa,", "și"), "neg_close": ("asta e", "bine", "gata")},
 }
 
-def asr(text: str, lang: str, rng: random.Random) -> str:
-    """What a speech recogniser makes of it: lower case, no punctuation, now and then a short word dropped."""
-    words = re.sub(r"[^\w' -]+", " ", text.lower()).split()
-    droppable = [i for i, w in enumerate(words) if w in _DROPPABLE[lang]]
-    if droppable and rng.random() < 0.5:
-        del words[rng.choice(droppable)]
-    return " ".join(words)
-
-
 def variants(text: str, kind: str, lang: str, rng: random.Random) -> list[str]:
     """The bare base, opener + base, base + closer and an ASR rendering of opener + base + closer, distinct."""
     side = "pos" if kind == "positive" else "neg"
     frames = FRAMES[lang]
     opened = f"{rng.choice(frames[side + '_open'])} {text}"
     closed = f"{text}, {rng.choice(frames[side + '_close'])}"
-    noisy = asr(f"{rng.choice(frames[side + '_open'])} {text}, {rng.choice(frames[side + '_close'])}", lang, rng)
+    # lower case, no punctuation but apostrophes and hyphens (să-l, matá-lo), now and then a short word dropped
+    noisy = spoken.asr_noise(f"{rng.choice(frames[side + '_open'])} {text}, {rng.choice(frames[side + '_close'])}",
+                             rng, homophones={}, droppable=_DROPPABLE[lang], kept="'-")
     return list(dict.fromkeys((text, opened, closed, noisy)))
 
 
@@ -640,7 +634,6 @@ def rows() -> list[dict[str, object]]:
 
 def held_out(texts: list[str]) -> tuple[list[bool], list[bool], list[bool]]:
     """Per text: shares a 6-gram with the suite; has cosine >= 0.9 to it on MiniLM; on the multilingual engine."""
-    from monitor.classify import spoken
     from monitor.classify.encoder import Encoder, EncoderConfig
     from monitor.eval.suite import load_suite
     from monitor.multilingual.engine import MultilingualEncoder
@@ -657,10 +650,12 @@ def held_out(texts: list[str]) -> tuple[list[bool], list[bool], list[bool]]:
 def main() -> None:
     data = rows()
     overlap, near_minilm, near_ml = held_out([str(r["text"]) for r in data])
-    kept = [r for r, o, a, b in zip(data, overlap, near_minilm, near_ml) if not (o or a or b)]
-    for r, o, a, b in zip(data, overlap, near_minilm, near_ml):
+    kept = []
+    for r, o, a, b in zip(data, overlap, near_minilm, near_ml, strict=True):
         if o or a or b:
             print(f"dropped ({'6-gram' if o else 'cosine'}): {r['group']} {r['text']}")
+        else:
+            kept.append(r)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
     kinds = Counter((r["language"], r["kind"]) for r in kept)
     print(f"wrote {len(kept)} of {len(data)} lines to {OUT} ({sum(overlap)} share a 6-gram with the suite, "

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -121,16 +122,18 @@ def _with_filler(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def asr_noise(text: str, rng: random.Random) -> str:
-    """What a speech recogniser makes of it: lower case, no punctuation, a homophone, a dropped word."""
-    words = re.sub(r"[^\w' ]+", " ", text.lower()).split()
-    swappable = [i for i, w in enumerate(words) if w in HOMOPHONES]
+def asr_noise(text: str, rng: random.Random, homophones: Mapping[str, str] = HOMOPHONES,
+              droppable: AbstractSet[str] = _DROPPABLE, kept: str = "'") -> str:
+    """What a speech recogniser makes of it: lower case, no punctuation but the characters `kept`, one of
+    the `homophones` swapped in, now and then one of the `droppable` short words left out (English by default)."""
+    words = re.sub(rf"[^\w{re.escape(kept)} ]+", " ", text.lower()).split()
+    swappable = [i for i, w in enumerate(words) if w in homophones]
     if swappable:
         i = rng.choice(swappable)
-        words[i] = HOMOPHONES[words[i]]
-    droppable = [i for i, w in enumerate(words) if w in _DROPPABLE]
-    if droppable and rng.random() < 0.5:
-        del words[rng.choice(droppable)]
+        words[i] = homophones[words[i]]
+    dropped = [i for i, w in enumerate(words) if w in droppable]
+    if dropped and rng.random() < 0.5:
+        del words[rng.choice(dropped)]
     return " ".join(words)
 
 
