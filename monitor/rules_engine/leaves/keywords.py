@@ -63,21 +63,32 @@ class KeywordsCondition(Strict):
     keywords: KeywordsRef
 
 
-Pattern = tuple[tuple[str, bool], ...]  # a multi-word term's words, each with "ends in `*`" (a word prefix)
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A term's words, each with whether it ends in `*` (a word prefix, in any word of a phrase); `exact` when
+    none does, so matching is one tuple comparison (the common case, on the hot path)."""
 
+    words: tuple[str, ...]
+    prefix: tuple[bool, ...]
+    exact: bool
 
-def _pattern(term: str) -> Pattern:
-    """A term's words; a `*` at the end of any word of it (not only the last) makes that word a prefix."""
-    out: list[tuple[str, bool]] = []
-    for piece in term.split():
-        toks = words(piece.rstrip("*"))
-        out.extend((tok, piece.endswith("*") and j == len(toks) - 1) for j, tok in enumerate(toks))
-    return tuple(out)
+    @classmethod
+    def of(cls, term: str) -> Pattern:
+        out: list[str] = []
+        prefix: list[bool] = []
+        for piece in term.split():
+            toks = words(piece.rstrip("*"))
+            out.extend(toks)
+            prefix.extend(piece.endswith("*") and j == len(toks) - 1 for j in range(len(toks)))
+        return cls(tuple(out), tuple(prefix), not any(prefix))
 
-
-def _matches_at(pattern: Pattern, toks: Sequence[str], i: int) -> bool:
-    return i + len(pattern) <= len(toks) and all(
-        toks[i + j] == w or (prefix and toks[i + j].startswith(w)) for j, (w, prefix) in enumerate(pattern))
+    def matches_at(self, toks: Sequence[str], i: int) -> bool:
+        """Whether the words `toks[i:]` start with this term."""
+        n = len(self.words)
+        if self.exact:
+            return tuple(toks[i:i + n]) == self.words
+        return i + n <= len(toks) and all(
+            t == w or (f and t.startswith(w)) for t, w, f in zip(toks[i:i + n], self.words, self.prefix))
 
 
 class KeywordMatcher:
@@ -89,17 +100,17 @@ class KeywordMatcher:
         # multi-word terms whose first word is a prefix, by that prefix's first character
         self.prefix_phrases: dict[str, list[tuple[Pattern, str]]] = {}
         for term in terms:
-            pattern = _pattern(term)
-            if not pattern:
+            pattern = Pattern.of(term)
+            if not pattern.words:
                 continue
-            (first, first_prefix), multi = pattern[0], len(pattern) > 1
+            first, first_prefix, multi = pattern.words[0], pattern.prefix[0], len(pattern.words) > 1
             if first_prefix and not multi:
                 self.prefixes.setdefault(first[0], []).append((first, term))
             elif first_prefix:
                 self.prefix_phrases.setdefault(first[0], []).append((pattern, term))
             else:
                 self.phrases.setdefault(first, []).append((pattern, term))
-        self._single = frozenset(p[0][0] for entries in self.phrases.values() for p, _ in entries if len(p) == 1)
+        self._single = frozenset(p.words[0] for entries in self.phrases.values() for p, _ in entries if len(p.words) == 1)
         prefixes = sorted({p for entries in self.prefixes.values() for p, _ in entries})
         # a word starting with one of the prefixes, in the words joined by spaces (words are \w+ runs)
         self._prefix_re = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
@@ -113,19 +124,19 @@ class KeywordMatcher:
             if not self._single.isdisjoint(heads):
                 return True
             for i, tok in enumerate(toks):
-                if tok in heads and any(_matches_at(p, toks, i) for p, _ in self.phrases[tok]):
+                if tok in heads and any(p.matches_at(toks, i) for p, _ in self.phrases[tok]):
                     return True
         if self._prefix_re is not None and self._prefix_re.search(joined) is not None:
             return True
         return bool(self.prefix_phrases) and any(
-            _matches_at(p, toks, i) for i, tok in enumerate(toks) for p, _ in self.prefix_phrases.get(tok[:1], ()))
+            p.matches_at(toks, i) for i, tok in enumerate(toks) for p, _ in self.prefix_phrases.get(tok[:1], ()))
 
     def find(self, toks: Sequence[str]) -> list[str]:
         """Terms of the list found in `toks`, in order of appearance, without repeats."""
         found: list[str] = []
         for i, tok in enumerate(toks):
             for pattern, term in (*self.phrases.get(tok, ()), *self.prefix_phrases.get(tok[:1], ())):
-                if _matches_at(pattern, toks, i) and term not in found:
+                if pattern.matches_at(toks, i) and term not in found:
                     found.append(term)
             for prefix, term in self.prefixes.get(tok[:1], ()):
                 if tok.startswith(prefix) and term not in found:
