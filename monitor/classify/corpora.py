@@ -87,6 +87,7 @@ class CorpusExample:
     stance: str | None = None
     official_test: bool = False
     language: str = "en"
+    speaker: str | None = None  # who said it, where the source names the speaker (debate transcripts)
 
     @property
     def split(self) -> str:
@@ -167,7 +168,7 @@ def _debate(src: Source, rows: Iterable[dict[str, str]], official: Callable[[dic
         prev = history.setdefault(row["file_name"], [])
         if text:
             yield src.example(text, {"claim": int(row["label"] == "1")}, date, context=tuple(prev[-context_n:]),
-                              official_test=official(row))
+                              official_test=official(row), speaker=(row.get("speaker") or "").strip() or None)
             prev.append(text)
 
 

@@ -31,6 +31,9 @@ def _log(message: str) -> None:
               help="Public test rows per source (deterministic sample; 0 = all).")
 @click.option("--max-debate-lines", type=click.IntRange(min=0), default=10000, show_default=True,
               help="Lines per debate source ranked for check-worthiness MAP (whole test debates; 0 = all).")
+@click.option("--debate-alerts/--no-debate-alerts", default=True, show_default=True,
+              help="Stream those test debates through each model's rules and count what fires (lawful political "
+                   "speech: alerts above info are false alarms).")
 @click.option("--baseline-train-per-source", type=click.IntRange(min=0), default=3000, show_default=True,
               help="Baseline train/calib rows per source and task (deterministic sample; 0 = all).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/eval.json"),
@@ -49,7 +52,7 @@ def _log(message: str) -> None:
                 help="Route non-English cases to the multilingual engine (auto: when it is built and verifies).")
 @click.pass_context
 def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], suite: Path | None, data: Path | None,
-          public: bool, baseline: bool, max_per_source: int, max_debate_lines: int, baseline_train_per_source: int, out: Path,
+          public: bool, baseline: bool, max_per_source: int, max_debate_lines: int, debate_alerts: bool, baseline_train_per_source: int, out: Path,
           detect_language: bool, update_golden: bool, golden: Path | None, **_flags: object) -> None:
     """Measure detection: the suite through each model's rules, the public test splits, a plain baseline."""
     from monitor.classify import corpora
@@ -81,7 +84,7 @@ def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], s
             data_root=data or corpora.default_root(), public=public,
             public_per_source=max_per_source, debate_lines_per_source=max_debate_lines, baseline=baseline,
             baseline_per_source=baseline_train_per_source, cache_path=default_cache_path(),
-            declare_language=not detect_language,
+            debate_alerts=debate_alerts, declare_language=not detect_language,
         )
         report = evaluate(cases, suite_path, opts, _log)
     except (SuiteError, RuleLoadError, ValueError, FileNotFoundError, RuntimeError) as exc:

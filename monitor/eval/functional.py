@@ -79,7 +79,7 @@ def _shadow_of(decision: Decision) -> list[Fired]:
 
 
 @contextlib.contextmanager
-def _unsupported_language_warnings_off() -> Iterator[None]:
+def unsupported_language_warnings_off() -> Iterator[None]:
     """Every case is its own broadcast, so the router's once-per-broadcast warning would fire per case;
     the results carry `unsupported_language` and the report counts it instead."""
     logger = logging.getLogger("monitor.language")
@@ -95,7 +95,7 @@ def run_cases(cases: Sequence[FunctionalCase], classifier: Classifier, engine: R
               settings: PipelineSettings, declare_language: bool = True) -> list[CaseResult]:
     """One result per case, in order, from a fresh pipeline around `classifier` and `engine`; without
     `declare_language` the pipeline identifies each case's language instead of being told it."""
-    with _unsupported_language_warnings_off():
+    with unsupported_language_warnings_off():
         return _run(cases, Pipeline(settings, Metrics(CollectorRegistry()), classifier, engine), declare_language)
 
 

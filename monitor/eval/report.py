@@ -213,6 +213,30 @@ def checkworthiness_section(report: dict[str, Any]) -> list[str]:
     return lines + _table(["source", "debates / lines (check-worthy)"] + [name for name, _ in columns], table)
 
 
+def debate_alerts_section(report: dict[str, Any]) -> list[str]:
+    """What each model's rules raised on the test debates streamed as broadcasts, by rule and severity."""
+    columns = [(m["name"], m["debate_alerts"]) for m in report["models"] if "debate_alerts" in m]
+    if not columns:
+        return []
+    first = columns[0][1]
+    lines = ["", "### Alerts on real political debates", "",
+             f"The {first['debates']} test debates above ({first['lines']} lines, {first['check_worthy']} check-worthy) "
+             "streamed through each model's rules as broadcasts, one chunk per line, every speaker a guest with "
+             "100,000 listeners. Lawful political speech: an alert above info here is a false alarm. Cells: "
+             "firings (of them on check-worthy lines).", ""]
+    keys = list(dict.fromkeys((f["rule"], f["severity"]) for _, d in columns for f in d["firings"]))
+    table = [["**above info, per 1,000 lines**"] + [f"{d['above_info']} ({d['above_info_per_1000']:.1f})" for _, d in columns],
+             ["fact-check queue: lines (check-worthy)"] + [f"{d['claim_queue']['lines']} ({d['claim_queue']['check_worthy']})"
+                                                          for _, d in columns]]
+    for rule, severity in keys:
+        row = [f"{rule} @ {severity}"]
+        for _, d in columns:
+            f = next((f for f in d["firings"] if (f["rule"], f["severity"]) == (rule, severity)), None)
+            row.append("–" if f is None else f"{f['n']} ({f['check_worthy']})")
+        table.append(row)
+    return lines + _table(["rule @ severity"] + [name for name, _ in columns], table)
+
+
 def render(report: dict[str, Any]) -> str:
     """The whole report as markdown."""
     models = ", ".join(f"`{m['name']}` = {m['models_dir']} ({m['model']['sha256'][:12]}) + rules "
@@ -225,5 +249,5 @@ def render(report: dict[str, Any]) -> str:
     else:
         baseline = f"Baseline: skipped ({base.get('skipped')})."
     lines = ["# cct-monitor eval", "", f"Models: {models}.", baseline, ""]
-    lines += functional_section(report) + [""] + narrative_section(report) + classifier_section(report) + [""] + public_section(report)
+    lines += functional_section(report) + [""] + narrative_section(report) + classifier_section(report) + [""] + public_section(report) + debate_alerts_section(report)
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from typing import Any
 from monitor.classify.corpora import CorpusExample
 from monitor.eval import baseline as baseline_mod
 from monitor.eval.checkworthiness import debate_test_rows, ranking_metrics
+from monitor.eval.debate_alerts import debate_alerts
 from monitor.eval.functional import run_cases
 from monitor.eval.models import ModelSpec, load_classifier, load_engine
 from monitor.eval.narratives import narrative_report
@@ -40,6 +41,7 @@ class EvalOptions:
     baseline: bool
     baseline_per_source: int
     cache_path: Path
+    debate_alerts: bool = True  # stream the test debates through the rules (alerts on lawful political speech)
     declare_language: bool = True  # False: chunks carry no language; the pipeline identifies it per window
 
 
@@ -101,6 +103,9 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
     }
     if public:
         entry.update(score_public(classifier, spec.name, public, debates, dict(info.thresholds), log))
+    if debates and opts.debate_alerts:
+        log(f"{spec.name}: streaming {len(debates)} debate lines through the rules")
+        entry["debate_alerts"] = debate_alerts(debates, classifier, engine, opts.pipeline)
     return entry
 
 
