@@ -15,16 +15,43 @@ from typing import Any
 
 from monitor.rules_engine.leaves import LEAF_TYPES, CompileContext, leaf_of
 from monitor.rules_engine.leaves.keywords import ListMatchers
+from monitor.rules_engine.leaves.label import LabelLeaf
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.model import AllCondition, AnyCondition, Condition, NotCondition, Rule, RuleSet
 from monitor.rules_engine.view import ChunkView, Node
 
+
+def _labels_only(node: Node) -> bool:
+    """Whether `node` reads nothing but label scores: a dictionary look-up and a comparison, which never raises."""
+    if isinstance(node, LabelLeaf):
+        return True
+    if isinstance(node, NotNode):
+        return _labels_only(node.child)
+    if isinstance(node, AllNode | AnyNode):
+        return all(_labels_only(c) for c in node.children)
+    return False
+
+
+def _labels_first(children: list[Node]) -> list[Node]:
+    """`children` with the label-only ones first, each group in written order: `test` of a branch gives the same
+    result in any order (every node is a pure function of the view), and a score comparison, false for most
+    chunks, then spares the regex, keyword and narrative leaves beside it."""
+    return sorted(children, key=lambda c: not _labels_only(c))
+
+
 @dataclass(slots=True)
 class AllNode:
-    children: list[Node]
+    children: list[Node]  # as written: the order of traces
+    _test_order: list[Node] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._test_order = _labels_first(self.children)
 
     def test(self, view: ChunkView) -> bool:
-        return all(c.test(view) for c in self.children)
+        for c in self._test_order:
+            if not c.test(view):
+                return False
+        return True
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         kids = [c.trace(view) for c in self.children]
@@ -33,10 +60,17 @@ class AllNode:
 
 @dataclass(slots=True)
 class AnyNode:
-    children: list[Node]
+    children: list[Node]  # as written: the order of traces
+    _test_order: list[Node] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._test_order = _labels_first(self.children)
 
     def test(self, view: ChunkView) -> bool:
-        return any(c.test(view) for c in self.children)
+        for c in self._test_order:
+            if c.test(view):
+                return True
+        return False
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         kids = [c.trace(view) for c in self.children]
