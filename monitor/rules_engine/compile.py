@@ -16,6 +16,7 @@ from typing import Any
 from monitor.rules_engine.leaves import LEAF_TYPES, CompileContext, leaf_of
 from monitor.rules_engine.leaves.keywords import ListMatchers
 from monitor.rules_engine.leaves.label import LabelLeaf
+from monitor.rules_engine.leaves.regex import RegexLeaf, any_of
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.model import AllCondition, AnyCondition, Condition, NotCondition, Rule, RuleSet
 from monitor.rules_engine.view import ChunkView, Node
@@ -58,13 +59,32 @@ class AllNode:
         return {"all": kids, "matched": all(k["matched"] for k in kids)}
 
 
+def _regexes_joined(children: list[Node]) -> list[Node]:
+    """`children` of an `any` branch with its regex leaves of one scope and case sensitivity tested as one
+    alternation (`any_of`), in the place of the first of them."""
+    groups: dict[tuple[str, bool], list[RegexLeaf]] = {}
+    for c in children:
+        if isinstance(c, RegexLeaf):
+            groups.setdefault((c.scope, c.case_sensitive), []).append(c)
+    joined = {key: any_of(leaves) for key, leaves in groups.items()}
+    out: list[Node] = []
+    for c in children:
+        key = (c.scope, c.case_sensitive) if isinstance(c, RegexLeaf) else None
+        one = joined.get(key) if key is not None else None
+        if one is None:
+            out.append(c)
+        elif c is groups[key][0]:
+            out.append(one)
+    return out
+
+
 @dataclass(slots=True)
 class AnyNode:
     children: list[Node]  # as written: the order of traces
     _test_order: list[Node] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._test_order = _labels_first(self.children)
+        self._test_order = _labels_first(_regexes_joined(self.children))
 
     def test(self, view: ChunkView) -> bool:
         for c in self._test_order:

@@ -100,3 +100,20 @@ def test_a_branch_tested_label_leaves_first_answers_what_its_trace_answers() -> 
                 agreed += 1
                 fired += matched
     assert agreed > 1000 and fired > 0
+
+
+def test_regex_leaves_joined_as_one_alternation_match_what_any_of_them_matches() -> None:
+    from monitor.contracts import TranscriptChunk
+    from monitor.rules_engine.leaves.regex import RegexLeaf, any_of, compile_regex
+    from monitor.rules_engine.view import ChunkView
+
+    patterns = ["^vote by text", "(?-i)ID$", r"\bpolls? (?:close|closed)\b", "x{2,}y", r"\Qa)b\E"]
+    leaves = [RegexLeaf(p, "chunk", compile_regex(p)) for p in patterns]
+    assert any_of(leaves) is None  # \Q...\E is never joined
+    joined = any_of(leaves[:4])
+    assert joined is not None
+    texts = ["Vote by text tonight", "you can vote by text", "bring your ID", "bring your id", "the polls closed",
+             "pollster", "xxy", "xy", "nothing here", ""]
+    for text in texts:
+        view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
+        assert joined.test(view) == any(leaf.test(view) for leaf in leaves[:4]), text
