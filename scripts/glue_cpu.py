@@ -8,8 +8,6 @@ running it on each, back to back):
   (the shipped rules, polls of 256), best of `--repeats`, and the firings it found (must not change);
 - render: one `Decision.to_record` + `json.dumps`, what the pipeline does per decided chunk;
 - observe_scores: the per-label score histograms of one classifier call of 256;
-- regex: one search of a shipped rule's pattern in a workload text (accents stripped), str pattern and text
-  vs the pattern compiled over UTF-8 bytes and the text encoded once (the regex leaves' `test`);
 - with `--bootstrap`: a group member's offset commit of 6 partitions followed by a `poll(0)`, synchronous
   (`commit`) and asynchronous (`commit_async`), wall and CPU time each, on a topic of its own.
 """
@@ -70,33 +68,6 @@ def pipeline_costs(chunks: int, repeats: int) -> None:
     print(f"render: {1e6 * best(render, repeats) / len(decisions):.1f} us per decision record")
     batch = [d.item.scores for d in decisions[:256]]
     print(f"observe_scores: {1e6 * best(lambda: metrics.observe_scores(batch), repeats) / len(batch):.2f} us per chunk")
-    regex_costs([d.item.chunk.text for d in decisions[:500]], repeats)
-
-
-def regex_costs(texts: list[str], repeats: int) -> None:
-    from monitor.rules_engine.leaves.regex import compile_regex
-    from monitor.rules_engine.loader import load_or_raise
-    from monitor.rules_engine.view import strip_accents
-
-    def patterns(node: object) -> list[tuple[str, bool]]:
-        if isinstance(node, dict):
-            spec = node.get("regex")
-            found = [(spec["pattern"], bool(spec.get("case_sensitive")))] if isinstance(spec, dict) else []
-            return found + [p for v in node.values() for p in patterns(v)]
-        return [p for v in node for p in patterns(v)] if isinstance(node, list) else []
-
-    specs = sorted({p for s in load_or_raise([ROOT / "rules"]) for p in patterns(s.ruleset.model_dump(by_alias=True))})
-    plain = [strip_accents(t) for t in texts]
-    as_str = [compile_regex(p, cs) for p, cs in specs]
-    as_bytes = [compile_regex(p.encode("utf-8"), cs) for p, cs in specs]
-    encoded = [t.encode("utf-8") for t in plain]
-    assert all((a.search(t) is None) == (b.search(u) is None) for t, u in zip(plain, encoded)
-               for a, b in zip(as_str, as_bytes))
-    n = len(plain) * len(specs)
-    str_s = best(lambda: [r.search(t) for t in plain for r in as_str], repeats)
-    bytes_s = best(lambda: [r.search(t) for t in encoded for r in as_bytes], repeats)
-    print(f"regex: {1e6 * str_s / n:.2f} us per search as str, {1e6 * bytes_s / n:.2f} us over UTF-8 bytes "
-          f"({len(specs)} patterns x {len(plain)} texts, same matches)")
 
 
 def commit_costs(bootstrap: str, commits: int) -> None:
