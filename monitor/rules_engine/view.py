@@ -55,13 +55,6 @@ class ChunkView:
             self._cache[key] = strip_accents(self.text(scope))
         return self._cache[key]
 
-    def plain_utf8(self, scope: str) -> bytes:
-        """`plain(scope)` encoded as UTF-8 (what the regex leaves search)."""
-        key = ("plain_utf8", scope)
-        if key not in self._cache:
-            self._cache[key] = self.plain(scope).encode("utf-8")
-        return self._cache[key]
-
     def words(self, scope: str) -> list[str]:
         key = ("words", scope)
         if key not in self._cache:

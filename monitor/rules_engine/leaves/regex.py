@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -26,8 +26,8 @@ class RegexCondition(Strict):
     regex: RegexSpec
 
 
-def compile_regex(pattern: str | bytes, case_sensitive: bool = False) -> re2._Regexp:
-    """Compile an RE2 pattern (bytes: UTF-8, searched in UTF-8 bytes); raises re2.error when invalid."""
+def compile_regex(pattern: str, case_sensitive: bool = False) -> re2._Regexp:
+    """Compile an RE2 pattern; raises re2.error when invalid."""
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = case_sensitive
@@ -40,16 +40,9 @@ class RegexLeaf:
     scope: str
     regex: Any
     case_sensitive: bool = False
-    #: The same pattern over UTF-8 bytes: the RE2 program the str form builds (it encodes pattern and text to
-    #: UTF-8 itself), searched in the view's text encoded once, without the str form's per-call encoding and
-    #: offset map (`test` needs no offsets).
-    _utf8: Any = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._utf8 = compile_regex(self.pattern.encode("utf-8"), self.case_sensitive)
 
     def test(self, view: ChunkView) -> bool:
-        return self._utf8.search(view.plain_utf8(self.scope)) is not None
+        return self.regex.search(view.plain(self.scope)) is not None
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         m = self.regex.search(view.plain(self.scope))
