@@ -11,7 +11,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import (
     CollectorRegistry, Counter, Gauge, Histogram, Info, PlatformCollector, ProcessCollector,
@@ -155,9 +155,13 @@ class Metrics:
     def observe_scores(self, batch: Sequence[dict[str, float]]) -> None:
         """One classifier call: its size and every label score."""
         self.classifier_batch_size.observe(len(batch))
+        children: dict[str, Any] = {}  # one `labels()` lookup (a lock and a key build) per label, not per score
         for scores in batch:
             for label, value in scores.items():
-                self.scores.labels(label).observe(value)
+                child = children.get(label)
+                if child is None:
+                    child = children[label] = self.scores.labels(label)
+                child.observe(value)
 
     def serve(self, host: str, port: int, health: Health | None = None) -> int:
         """Start the /metrics (and, with `health`, /healthz and /readyz) endpoint in a daemon thread; returns the port."""

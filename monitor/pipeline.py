@@ -232,11 +232,12 @@ class Pipeline:
             items, decisions = self._per_item("rules", items, lambda batch: self._evaluate(engine, batch, model), dead)
         else:
             decisions = [Decision(item, self._model_for(item, model)) for item in items]
-        decisions = self._renderable(decisions, dead)
-        t4 = time.perf_counter()
         now = self.clock()
         for decision in decisions:
             decision.decided_at = now
+        decisions = self._renderable(decisions, dead)
+        t4 = time.perf_counter()
+        for decision in decisions:
             ts = decision.item.chunk.ts
             if ts is not None:
                 m.decision_latency.observe(max(0.0, now - ts.timestamp()))
@@ -262,11 +263,14 @@ class Pipeline:
         return decisions
 
     def _renderable(self, decisions: list[Decision], dead: list[DeadLetter]) -> list[Decision]:
-        """Drop (and dead-letter) a decision whose record the sinks could not render as UTF-8 JSON."""
+        """Render each final decision's record once (`Decision.record_json`, which the decision sink writes); drop
+        (and dead-letter) a decision whose record cannot be rendered as UTF-8 JSON."""
         kept = []
         for decision in decisions:
             try:
-                json.dumps(decision.to_record(), ensure_ascii=False).encode("utf-8")
+                line = json.dumps(decision.to_record(), ensure_ascii=False)
+                line.encode("utf-8")
+                decision.record_json = line
             except Exception as exc:
                 self._isolate("render", decision.item, exc, dead)
                 continue

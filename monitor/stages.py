@@ -6,6 +6,7 @@ poll (Source) → decode/validate (contracts) → per-broadcast state (state) �
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -75,6 +76,14 @@ class Decision:
     alerts: list[Alert] = field(default_factory=list)
     ruleset: dict[str, Any] | None = None
     decided_at: float = 0.0
+    #: `to_record()` as one JSON line, rendered once by the pipeline when the decision is final (the sinks reuse it).
+    record_json: str | None = None
+
+    def record_line(self) -> str:
+        """The decision record as JSON (non-ASCII kept): the pipeline's rendering, else rendered now."""
+        if self.record_json is None:
+            return json.dumps(self.to_record(), ensure_ascii=False)
+        return self.record_json
 
     def to_record(self) -> dict[str, Any]:
         """The JSON decision record written by the decision sink."""

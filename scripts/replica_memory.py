@@ -7,7 +7,7 @@ after each step and the peak (VmHWM):
 
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
                                      [--german 0] [--mixed-share 0] [--no-english-arena] [--poll 256] [--blas-threads N]
-    python scripts/replica_memory.py --engine-parts
+    python scripts/replica_memory.py --engine-parts [--session-config KEY=VALUE ...] [--no-mem-pattern]
     python scripts/replica_memory.py --encode-peaks [--batches 12] [--multilingual-arena shrink|keep|off]
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
@@ -15,7 +15,8 @@ multilingual engine loading at the first one; `--mixed-share S` puts that share 
 de es fr it nl pl pt ro (the bench's mixed-language phase); `--no-english-arena` runs the English session without
 ONNX Runtime's CPU arena; `--poll` sets the records per polled batch; `--blas-threads N` lets numpy's BLAS
 use N threads instead of the one the classifier sets; `--engine-parts` instead loads each export's tokenizer
-and session on their own. The last line gives the pipeline's CPU time per chunk. `--encode-peaks` instead
+and session on their own (with ONNX Runtime session config entries such as `session.disable_prepacking=1`
+and `--no-mem-pattern`, to see what they change). The last line gives the pipeline's CPU time per chunk. `--encode-peaks` instead
 runs the multilingual engine alone over `--batches` batches of 32 of the workload's non-English chunks and
 prints, per `encode_batch`, its time and how far the peak (VmHWM, reset before each batch) rose above the
 RSS before it, with the session's CPU arena shrunk after every run (the engine's setting), kept, or off.
@@ -49,8 +50,9 @@ class Steps:
         self.last = now
 
 
-def engine_parts() -> None:
-    """RSS added by each export's tokenizer, then its ONNX Runtime session (as `OnnxEncoder` opens them)."""
+def engine_parts(session_config: list[str], mem_pattern: bool) -> None:
+    """RSS added by each export's tokenizer, then its ONNX Runtime session (as `OnnxEncoder` opens them), with
+    `session_config` entries (KEY=VALUE) and the memory pattern on or off."""
     import onnxruntime as ort
     import tokenizers
 
@@ -64,6 +66,10 @@ def engine_parts() -> None:
         step(f"models/{name}: tokenizer")
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
+        options.enable_mem_pattern = mem_pattern
+        for entry in session_config:
+            key, _, value = entry.partition("=")
+            options.add_session_config_entry(key, value)
         held.append(ort.InferenceSession(str(export / manifest["files"]["int8"]["file"]), options,
                                          providers=["CPUExecutionProvider"]))
         step(f"models/{name}: ONNX Runtime session")
@@ -112,12 +118,14 @@ def main() -> None:
     ap.add_argument("--poll", type=int, default=256)
     ap.add_argument("--blas-threads", type=int, default=None)
     ap.add_argument("--engine-parts", action="store_true")
+    ap.add_argument("--session-config", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--no-mem-pattern", action="store_true")
     ap.add_argument("--encode-peaks", action="store_true")
     ap.add_argument("--batches", type=int, default=12)
     ap.add_argument("--multilingual-arena", choices=["shrink", "keep", "off"], default="shrink")
     args = ap.parse_args()
     if args.engine_parts:
-        engine_parts()
+        engine_parts(args.session_config, not args.no_mem_pattern)
         return
     if args.encode_peaks:
         encode_peaks(args.batches, args.threads, args.multilingual_arena)

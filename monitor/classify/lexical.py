@@ -23,13 +23,6 @@ TOKEN_PATTERN = r"[a-z0-9']+"
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
-_INT32_MIN = -(2**31)
-
-
-def _column(gram: str, n_features: int) -> int:
-    """The column scikit-learn's HashingVectorizer gives `gram`: |signed MurmurHash3_32(utf-8, seed 0)| mod n."""
-    h = mmh3.hash(gram, 0, True)
-    return (2**31 - 1 - (n_features - 1)) % n_features if h == _INT32_MIN else abs(h) % n_features
 
 
 def _grams(text: str, ngram_max: int) -> set[str]:
@@ -55,8 +48,11 @@ class LexicalFeatures:
         """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word): 1 in each
         n-gram's column, the row L2-normalised, times `weight`."""
         indptr, indices, data = [0], [], []
+        n = self.n_features
         for text in texts:
-            cols = sorted({_column(g, self.n_features) for g in _grams(text, self.ngram_max)})
+            # scikit-learn's column: |signed MurmurHash3_32(utf-8, seed 0)| mod n (its special case for -2**31
+            # gives 2**31 mod n, which is what Python's abs does without overflowing)
+            cols = sorted({abs(mmh3.hash(g, 0, True)) % n for g in _grams(text, self.ngram_max)})
             if cols:
                 indices.extend(cols)
                 data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))

@@ -15,28 +15,82 @@ from typing import Any
 
 from monitor.rules_engine.leaves import LEAF_TYPES, CompileContext, leaf_of
 from monitor.rules_engine.leaves.keywords import ListMatchers
+from monitor.rules_engine.leaves.label import LabelLeaf
+from monitor.rules_engine.leaves.regex import RegexLeaf, any_of
 from monitor.rules_engine.loader import LoadedRuleSet
 from monitor.rules_engine.model import AllCondition, AnyCondition, Condition, NotCondition, Rule, RuleSet
 from monitor.rules_engine.view import ChunkView, Node
 
+
+def _labels_only(node: Node) -> bool:
+    """Whether `node` reads nothing but label scores: a dictionary look-up and a comparison, which never raises."""
+    if isinstance(node, LabelLeaf):
+        return True
+    if isinstance(node, NotNode):
+        return _labels_only(node.child)
+    if isinstance(node, AllNode | AnyNode):
+        return all(_labels_only(c) for c in node.children)
+    return False
+
+
+def _labels_first(children: list[Node]) -> list[Node]:
+    """`children` with the label-only ones first, each group in written order: `test` of a branch gives the same
+    result in any order (every node is a pure function of the view), and a score comparison, false for most
+    chunks, then spares the regex, keyword and narrative leaves beside it."""
+    return sorted(children, key=lambda c: not _labels_only(c))
+
+
 @dataclass(slots=True)
 class AllNode:
-    children: list[Node]
+    children: list[Node]  # as written: the order of traces
+    _test_order: list[Node] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._test_order = _labels_first(self.children)
 
     def test(self, view: ChunkView) -> bool:
-        return all(c.test(view) for c in self.children)
+        for c in self._test_order:
+            if not c.test(view):
+                return False
+        return True
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         kids = [c.trace(view) for c in self.children]
         return {"all": kids, "matched": all(k["matched"] for k in kids)}
 
 
+def _regexes_joined(children: list[Node]) -> list[Node]:
+    """`children` of an `any` branch with its regex leaves of one scope and case sensitivity tested as one
+    alternation (`any_of`), in the place of the first of them."""
+    groups: dict[tuple[str, bool], list[RegexLeaf]] = {}
+    for c in children:
+        if isinstance(c, RegexLeaf):
+            groups.setdefault((c.scope, c.case_sensitive), []).append(c)
+    joined = {key: any_of(leaves) for key, leaves in groups.items()}
+    out: list[Node] = []
+    for c in children:
+        key = (c.scope, c.case_sensitive) if isinstance(c, RegexLeaf) else None
+        one = joined.get(key) if key is not None else None
+        if one is None:
+            out.append(c)
+        elif c is groups[key][0]:
+            out.append(one)
+    return out
+
+
 @dataclass(slots=True)
 class AnyNode:
-    children: list[Node]
+    children: list[Node]  # as written: the order of traces
+    _test_order: list[Node] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._test_order = _labels_first(_regexes_joined(self.children))
 
     def test(self, view: ChunkView) -> bool:
-        return any(c.test(view) for c in self.children)
+        for c in self._test_order:
+            if c.test(view):
+                return True
+        return False
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         kids = [c.trace(view) for c in self.children]

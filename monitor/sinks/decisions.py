@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
@@ -68,10 +67,8 @@ class DecisionSink:
         self._syncable = self.durable and stat.S_ISREG(os.fstat(self._fh.fileno()).st_mode)
 
     def write(self, decisions: Sequence[Decision]) -> None:
-        for decision in decisions:
-            record = decision.to_record()
-            line = _pretty(record) if self.fmt == "pretty" else json.dumps(record, ensure_ascii=False)
-            self._fh.write(line + "\n")
+        pretty = self.fmt == "pretty"
+        self._fh.write("".join((_pretty(d.to_record()) if pretty else d.record_line()) + "\n" for d in decisions))
 
     def flush(self) -> None:
         self._fh.flush()

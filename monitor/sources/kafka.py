@@ -1,7 +1,8 @@
 """Kafka source: a kafka-python consumer-group member with manual commits and a dead-letter producer.
 
 Offsets are committed only by `commit`, which the runner calls after the batch's decisions are
-safely written. A broker that is down at start is retried with backoff and logged, not crashed on;
+safely written; the commit is sent without waiting for the broker's reply (handled at a later poll), and
+`close` waits for the last one. A broker that is down at start is retried with backoff and logged, not crashed on;
 wrong credentials, a denied ACL or a TLS failure raise `KafkaAccessError` (see monitor.kafka_client).
 While running, losing the broker is logged once as a WARNING and its return once as INFO.
 """
@@ -31,6 +32,8 @@ from monitor.sources.kafka_offsets import KafkaOffsets
 from monitor.stages import DeadLetter, SourceRecord
 
 log = logging.getLogger(__name__)
+
+CLOSE_COMMIT_TIMEOUT_MS = 10_000
 
 ASSIGNORS = {
     "range": (RangePartitionAssignor,),
@@ -86,6 +89,10 @@ class KafkaSource:
         #: progress): committed at the next poll for the partitions this member still owns, so a quiet topic
         #: does not leave them uncommitted until the next record arrives.
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        #: The highest offset sent in a commit and the highest the broker acknowledged, per partition.
+        self._sent: dict[TopicPartition, int] = {}
+        self._acked: dict[TopicPartition, int] = {}
+        self._commit_failure: KafkaAccessError | None = None
         consumer_conf = dict(
             group_id=settings.group_id,
             enable_auto_commit=False,
@@ -136,6 +143,10 @@ class KafkaSource:
 
     def assignment_changed(self, partitions: set[TopicPartition], assigned: bool) -> None:
         self.rebalances += 1
+        if not assigned:  # a partition owned again later starts from the group's committed offset
+            for tp in partitions:
+                self._sent.pop(tp, None)
+                self._acked.pop(tp, None)
         if assigned and self._paused:
             self.consumer.pause(*partitions)
         if self.stats is not None:
@@ -157,6 +168,7 @@ class KafkaSource:
             time.sleep(min(1.0, timeout_s))
             return []
         self._link.update(bool(polled) or self._connected())
+        self._raise_commit_failure()
         if self._uncommitted:
             self._retry_uncommitted()
         if self._paused and polled:
@@ -206,8 +218,15 @@ class KafkaSource:
         log.info("rewound %d partition(s) that delivered records while consumption was paused", len(polled))
 
     def commit(self, records: Sequence[SourceRecord]) -> None:
-        """Commit the offset after the highest record of each partition in the batch (with any offsets whose
-        commit failed before)."""
+        """Send the commit of the offset after the highest record of each partition in the batch (with any offsets
+        whose commit failed before), without waiting for the broker's reply.
+
+        The runner calls this only once the batch's dead letters, alerts and decisions are durable, so what is
+        committed is never ahead of what is written; the reply is handled at a later poll (`_on_commit`). Commits
+        travel in order on the coordinator's connection, ahead of any later JoinGroup, and `close` commits the last
+        offsets synchronously, so a rebalance or a stop loses no decided offset that a synchronous commit would
+        have kept."""
+        self._raise_commit_failure()
         owned = self.consumer.assignment()
         offsets = {tp: meta for tp, meta in self._uncommitted.items() if tp in owned}
         for r in records:
@@ -219,21 +238,49 @@ class KafkaSource:
             self._commit(offsets)
 
     def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        for tp, meta in offsets.items():
+            self._sent[tp] = max(meta.offset, self._sent.get(tp, -1))
         try:
-            self.consumer.commit(offsets)
-        except CommitFailedError as exc:
-            log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
-                        "committed offset, so these records may be decided again", exc)
-            return
+            self.consumer.commit_async(offsets, callback=self._on_commit)
         except KafkaError as exc:
-            kind = classify(exc)
-            if kind is not None:
-                raise KafkaAccessError(kind, "consumer commit", f"{type(exc).__name__}: {exc}") from exc
-            log.warning("commit failed (%s); retried at the next poll", exc)
-            self._uncommitted = offsets
+            self._on_commit(offsets, exc)
+
+    def _on_commit(self, offsets: dict[TopicPartition, OffsetAndMetadata], response: object) -> None:
+        """The broker's reply to one commit (called by kafka-python inside a later poll or commit)."""
+        if not isinstance(response, BaseException):
+            acked = self._newly_acked(offsets)
+            if self.stats is not None:
+                self.stats.committed(acked)
             return
-        if self.stats is not None:
-            self.stats.committed({(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()})
+        if isinstance(response, CommitFailedError):
+            log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
+                        "committed offset, so these records may be decided again", response)
+            return
+        kind = classify(response)
+        if kind is not None:
+            self._commit_failure = KafkaAccessError(kind, "consumer commit", f"{type(response).__name__}: {response}")
+            return
+        # retried at the next poll, unless a later commit of the partition was sent meanwhile (it supersedes this one)
+        latest = {tp: meta for tp, meta in offsets.items() if meta.offset >= self._sent.get(tp, -1)}
+        log.warning("commit failed (%s); retried at the next poll", response)
+        for tp, meta in latest.items():
+            if tp not in self._uncommitted or self._uncommitted[tp].offset < meta.offset:
+                self._uncommitted[tp] = meta
+
+    def _newly_acked(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> dict[tuple[str, int], int]:
+        """The acknowledged offsets that advance a partition (replies of two commits can be handed over newest first)."""
+        advanced = {}
+        for tp, meta in offsets.items():
+            if meta.offset > self._acked.get(tp, -1):
+                self._acked[tp] = meta.offset
+                advanced[(tp.topic, tp.partition)] = meta.offset
+        return advanced
+
+    def _raise_commit_failure(self) -> None:
+        """Raise the access failure (credentials, ACL, TLS) a commit's reply reported."""
+        failure, self._commit_failure = self._commit_failure, None
+        if failure is not None:
+            raise failure
 
     def _retry_uncommitted(self) -> None:
         """Commit the offsets a failed commit left, for the partitions this member still owns (a revoked
@@ -243,6 +290,22 @@ class KafkaSource:
         self._uncommitted = {}
         if pending:
             self._commit(pending)
+
+    def _commit_last(self) -> None:
+        """At close: commit, and wait for, the last offsets sent for the partitions still owned."""
+        owned = self.consumer.assignment()
+        last = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._sent.items()
+                if tp in owned and offset > self._acked.get(tp, -1)}
+        if not last:
+            return
+        try:
+            self.consumer.commit(last, timeout_ms=CLOSE_COMMIT_TIMEOUT_MS)
+        except KafkaError as exc:
+            log.warning("the last commit before leaving failed (%s); these records may be decided again", exc)
+            return
+        acked = self._newly_acked(last)
+        if self.stats is not None:
+            self.stats.committed(acked)
 
     @property
     def producer(self) -> KafkaProducer:
@@ -285,4 +348,5 @@ class KafkaSource:
             if self.stats is not None:
                 self.stats.fetcher = None
             self._offsets.close()
+        self._commit_last()
         self.consumer.close(autocommit=False)

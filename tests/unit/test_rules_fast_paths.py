@@ -76,3 +76,44 @@ def test_best_per_document_is_the_best_wording_of_each_narrative() -> None:
         expected = np.stack([sims[:, a:b].max(axis=1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
         assert np.array_equal(index.best_per_document(query), expected)
         assert index.best_per_document(query[:0]).shape == (0, len(index.docs))
+
+
+def test_a_branch_tested_label_leaves_first_answers_what_its_trace_answers() -> None:
+    """`test` runs a branch's score comparisons before its other leaves (the trace keeps the written order): on every
+    shipped rule, over the bundled texts at low, middling and high scores, both agree."""
+    from monitor.contracts import TranscriptChunk
+    from monitor.rules_engine.compile import compile_rule_sets
+    from monitor.rules_engine.view import ChunkView
+
+    sets = load_or_raise([ROOT / "rules"])
+    rules = compile_rule_sets(sets, {n.set.id: n for n in load_sets_or_raise(narrative_dirs([ROOT / "rules"]))})
+    labels = sorted({label for cr in rules for label in cr.labels})
+    nodes = [node for cr in rules for node in (cr.when, *(n for _, n in cr.unless))]
+    agreed = fired = 0
+    for i, text in enumerate(_texts()[::7]):
+        chunk = TranscriptChunk(broadcast_id="b", seq=i, text=text)
+        for level in (0.05, 0.5, 0.95):
+            view = ChunkView(chunk, {label: level for label in labels})
+            for node in nodes:
+                matched = node.trace(view)["matched"]
+                assert node.test(view) == matched, (text, level)
+                agreed += 1
+                fired += matched
+    assert agreed > 1000 and fired > 0
+
+
+def test_regex_leaves_joined_as_one_alternation_match_what_any_of_them_matches() -> None:
+    from monitor.contracts import TranscriptChunk
+    from monitor.rules_engine.leaves.regex import RegexLeaf, any_of, compile_regex
+    from monitor.rules_engine.view import ChunkView
+
+    patterns = ["^vote by text", "(?-i)ID$", r"\bpolls? (?:close|closed)\b", "x{2,}y", r"\Qa)b\E"]
+    leaves = [RegexLeaf(p, "chunk", compile_regex(p)) for p in patterns]
+    assert any_of(leaves) is None  # \Q...\E is never joined
+    joined = any_of(leaves[:4])
+    assert joined is not None
+    texts = ["Vote by text tonight", "you can vote by text", "bring your ID", "bring your id", "the polls closed",
+             "pollster", "xxy", "xy", "nothing here", ""]
+    for text in texts:
+        view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
+        assert joined.test(view) == any(leaf.test(view) for leaf in leaves[:4]), text
