@@ -19,6 +19,7 @@ once for several indexes).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
@@ -46,11 +47,12 @@ class TextEncoder(Protocol):
 @dataclass(frozen=True)
 class Document:
     """One matchable claim: its id, the wordings compared densely (BM25 indexes them joined) and who made
-    the claim, when known (a re-ranker feature)."""
+    the claim and on which day, when known (re-ranker features)."""
 
     id: str
     texts: tuple[str, ...]
     speaker: str = ""
+    stated: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ class NarrativeIndex:
             from monitor.narratives.pair_features import DocumentFeatures
 
             model.check_encoder(encoder.dim, encoder.variant)
-            self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs])
+            self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs],
+                                                  [d.stated for d in self.docs])
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -254,8 +257,9 @@ class NarrativeIndex:
         return w * dense + (1 - w) * lexical, dense, lexical
 
     def search(self, queries: Sequence[str], top_k: int = 5, contexts: Sequence[Sequence[str]] | None = None,
-               vectors: QueryVectors | None = None) -> list[list[Match]]:
-        """The `top_k` best documents for each query, best first."""
+               vectors: QueryVectors | None = None, dates: Sequence[dt.date | None] | None = None) -> list[list[Match]]:
+        """The `top_k` best documents for each query, best first; `dates`: the day each query was said (the
+        re-ranker's date features; none without a model)."""
         if not queries:
             return []
         if vectors is None:
@@ -266,7 +270,7 @@ class NarrativeIndex:
             idx = top_ranks(fused, top_k)
             chosen = np.take_along_axis(fused, idx, axis=1)
         else:
-            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k)
+            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k, dates)
         ids = [d.id for d in self.docs]
         rows = zip(idx.tolist(), chosen.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (dense, lexical)), strict=True)
         return [[Match(ids[i], f, d, x) for i, f, d, x in zip(*row, strict=True)] for row in rows]
@@ -288,9 +292,9 @@ class NarrativeIndex:
         return best
 
     def rerank(self, queries: Sequence[str], vectors: QueryVectors, fused: np.ndarray, dense: np.ndarray,
-               lexical: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+               lexical: np.ndarray, keep: int, dates: Sequence[dt.date | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(document indices, probabilities), queries × max(depth, keep) cut to `keep`: the fused top
-        candidates re-scored by the model's re-ranker, best first (ties: fused order)."""
+        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates` as in `search`."""
         assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
         from monitor.narratives.pair_features import FirstStage
 
@@ -300,7 +304,7 @@ class NarrativeIndex:
         idx, prob = [], []
         for i, query in enumerate(queries):
             first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
-            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first))
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, dates[i] if dates else None))
             order = np.argsort(-p, kind="stable")[:keep]
             idx.append(cand[i][order])
             prob.append(p[order])
