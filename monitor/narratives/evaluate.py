@@ -10,6 +10,8 @@ same run over the same index. Fusion weights are chosen on the train split only.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +34,27 @@ class Query:
     id: str
     text: str
     context: str
+    date: dt.date | None = None
+
+
+_STATED = re.compile(r"stated on ([A-Z][a-z]+ \d{1,2}, \d{4})")
+
+
+def stated_on(field: str | None) -> dt.date | None:
+    """The day a PolitiFact claim was stated, from its `date` field ("stated on October 22, 2019 in ...")."""
+    m = _STATED.search(field or "")
+    try:
+        return dt.datetime.strptime(m.group(1), "%B %d, %Y").date() if m else None
+    except ValueError:
+        return None
+
+
+def said_on(query_id: str) -> dt.date | None:
+    """The day a CheckThat! debate line was said: its id starts with the debate's YYYYMMDD."""
+    try:
+        return dt.datetime.strptime(query_id[:8], "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -44,8 +67,9 @@ class Scores:
 
 def vclaim_document(claim: VerifiedClaim) -> Document:
     """A verified claim as an index document: the claim and, when there is one, the fact-check's title, with
-    the claim's speaker (a re-ranker feature)."""
-    return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,), claim.speaker or "")
+    the claim's speaker and the day it was stated (re-ranker features)."""
+    return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,), claim.speaker or "",
+                    stated_on(claim.date))
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:
@@ -120,7 +144,8 @@ def load_checkthat(data_dir: Path, debates_csv: Path | None, context_lines: int)
             qrels.update(rel)
             splits[split] = sorted(q for q in rel if q in texts)
     context = debate_context(debates_csv, sorted(texts), context_lines)
-    return EvalData(claims, {s: [Query(q, texts[q], context.get(q, "")) for q in ids] for s, ids in splits.items()}, qrels)
+    return EvalData(claims, {s: [Query(q, texts[q], context.get(q, ""), said_on(q)) for q in ids] for s, ids in splits.items()},
+                    qrels)
 
 
 def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, model: RetrievalModel | None = None
@@ -166,15 +191,20 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, mode
 
 
 def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tuple[str, np.ndarray]]:
-    """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked ranking, as
-    queries × documents score matrices (the re-ranked depth above everything else)."""
+    """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked rankings, without
+    the queries' dates (what `narratives search` is given) and with them, as queries × documents score
+    matrices (the re-ranked depth above everything else)."""
     texts = [q.text for q in queries]
     vectors = QueryVectors(index.encoder.encode(texts))
     fused, dense, lexical = index.scores(texts, None, vectors)
-    idx, prob = index.rerank(texts, vectors, fused, dense, lexical, max(KS))
-    reranked = np.full_like(fused, -1.0)
-    np.put_along_axis(reranked, idx, prob + 1.0, axis=1)
-    return [("BM25 + dense (adapter)", fused), ("BM25 + dense (adapter) + re-rank (narratives search)", reranked)]
+    rows = [("BM25 + dense (adapter)", fused)]
+    for name, dates in (("BM25 + dense (adapter) + re-rank (narratives search)", None),
+                        ("BM25 + dense (adapter) + re-rank + the debate's date", [q.date for q in queries])):
+        idx, prob = index.rerank(texts, vectors, fused, dense, lexical, max(KS), dates)
+        reranked = np.full_like(fused, -1.0)
+        np.put_along_axis(reranked, idx, prob + 1.0, axis=1)
+        rows.append((name, reranked))
+    return rows
 
 
 def render_table(rows: list[tuple[str, str, Scores]]) -> str:

@@ -19,7 +19,9 @@ once for several indexes).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,11 +47,12 @@ class TextEncoder(Protocol):
 @dataclass(frozen=True)
 class Document:
     """One matchable claim: its id, the wordings compared densely (BM25 indexes them joined) and who made
-    the claim, when known (a re-ranker feature)."""
+    the claim and on which day, when known (re-ranker features)."""
 
     id: str
     texts: tuple[str, ...]
     speaker: str = ""
+    stated: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -76,29 +79,50 @@ class Fusion:
     context_weight: float = 0.5
 
 
+_BM25_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token pattern
+
+
 class _Bm25:
     def __init__(self, corpus: Sequence[str]) -> None:
         import bm25s
         import Stemmer
+        from bm25s.stopwords import STOPWORDS_EN
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
+        self.stop = frozenset(STOPWORDS_EN)
         tokens = bm25s.tokenize(list(corpus), stopwords="en", stemmer=self.stemmer, show_progress=False)
         self.vocab = tokens.vocab
         self.model = bm25s.BM25()
         self.model.index(tokens, show_progress=False)
         self.size = len(corpus)
 
+    def query_tokens(self, queries: Sequence[str]) -> list[list[int]]:
+        """Each query's vocabulary ids, in order, repeats kept: `bm25s.tokenize`'s tokens (lower case, its
+        word pattern, its English stop words, Snowball stems) without its per-text set rebuilding."""
+        words = [[w for w in _BM25_WORD.findall(q.lower()) if w not in self.stop] for q in queries]
+        distinct = list(dict.fromkeys(w for row in words for w in row))
+        stem = dict(zip(distinct, self.stemmer.stemWords(distinct), strict=True))
+        return [[self.vocab[t] for w in row if (t := stem[w]) in self.vocab] for row in words]
+
     def scores(self, queries: Sequence[str]) -> np.ndarray:
-        toks = self._bm25s.tokenize(list(queries), stopwords="en", stemmer=self.stemmer, show_progress=False,
-                                    return_ids=False)
-        out = np.zeros((len(queries), self.size), dtype=np.float32)
-        for i, words in enumerate(toks):
-            known = [w for w in words if w in self.vocab]
-            if known:
-                out[i] = self.model.get_scores(known)
-        return out
+        """queries × documents BM25 scores, the whole batch in one pass over the index's postings.
+
+        Identical to `bm25s.BM25.get_scores` per query, bit for bit: each query's known tokens in order
+        (repeats included) add their postings to its row in float32, in the same order, by one unbuffered
+        `np.add.at` over the batch instead of one call per query and token.
+        """
+        ids = self.query_tokens(queries)
+        out = np.zeros(len(queries) * self.size, dtype=np.float32)
+        tokens = np.fromiter((t for row in ids for t in row), dtype=np.int64)
+        if len(tokens):
+            index = self.model.scores
+            starts, ends = index["indptr"][tokens].astype(np.int64), index["indptr"][tokens + 1].astype(np.int64)
+            lengths = ends - starts
+            postings = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(int(lengths.sum()))
+            row = np.repeat(np.repeat(np.arange(len(ids)), [len(r) for r in ids]), lengths)
+            np.add.at(out, row * self.size + index["indices"][postings], index["data"][postings])
+        return out.reshape(len(queries), self.size)
 
 
 @dataclass(frozen=True)
@@ -170,11 +194,13 @@ class NarrativeIndex:
         self.vectors = embed(wordings, encoder, cache_path)
         self.bm25 = _Bm25([" ".join(d.texts) for d in self.docs])
         self.pair_features = None
+        self._lexical: tuple[tuple[str, ...], np.ndarray] | None = None
         if model is not None:
             from monitor.narratives.pair_features import DocumentFeatures
 
             model.check_encoder(encoder.dim, encoder.variant)
-            self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs])
+            self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs],
+                                                  [d.stated for d in self.docs])
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -210,9 +236,17 @@ class NarrativeIndex:
         return np.maximum(np.maximum.reduceat(sims, self.starts, axis=1), -1.0, dtype=np.float32)
 
     def lexical_scores(self, queries: Sequence[str]) -> np.ndarray:
-        """queries × documents: BM25 squashed into [0, 1)."""
+        """queries × documents: BM25 squashed into [0, 1). The last batch's matrix is kept (read-only): the
+        matcher searches one set once per key (`set`, `set@context`) with the same utterances, and BM25
+        reads no context."""
+        key, cached = tuple(queries), self._lexical
+        if cached is not None and cached[0] == key:
+            return cached[1]
         raw = self.bm25.scores(queries)
-        return raw / (raw + self.fusion.bm25_k)
+        lexical = raw / (raw + self.fusion.bm25_k)
+        lexical.flags.writeable = False
+        self._lexical = (key, lexical)
+        return lexical
 
     def scores(self, queries: Sequence[str], contexts: Sequence[Sequence[str]] | None = None, vectors: QueryVectors | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -223,8 +257,9 @@ class NarrativeIndex:
         return w * dense + (1 - w) * lexical, dense, lexical
 
     def search(self, queries: Sequence[str], top_k: int = 5, contexts: Sequence[Sequence[str]] | None = None,
-               vectors: QueryVectors | None = None) -> list[list[Match]]:
-        """The `top_k` best documents for each query, best first."""
+               vectors: QueryVectors | None = None, dates: Sequence[dt.date | None] | None = None) -> list[list[Match]]:
+        """The `top_k` best documents for each query, best first; `dates`: the day each query was said (the
+        re-ranker's date features; none without a model)."""
         if not queries:
             return []
         if vectors is None:
@@ -235,7 +270,7 @@ class NarrativeIndex:
             idx = top_ranks(fused, top_k)
             chosen = np.take_along_axis(fused, idx, axis=1)
         else:
-            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k)
+            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k, dates)
         ids = [d.id for d in self.docs]
         rows = zip(idx.tolist(), chosen.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (dense, lexical)), strict=True)
         return [[Match(ids[i], f, d, x) for i, f, d, x in zip(*row, strict=True)] for row in rows]
@@ -257,9 +292,9 @@ class NarrativeIndex:
         return best
 
     def rerank(self, queries: Sequence[str], vectors: QueryVectors, fused: np.ndarray, dense: np.ndarray,
-               lexical: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+               lexical: np.ndarray, keep: int, dates: Sequence[dt.date | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(document indices, probabilities), queries × max(depth, keep) cut to `keep`: the fused top
-        candidates re-scored by the model's re-ranker, best first (ties: fused order)."""
+        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates` as in `search`."""
         assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
         from monitor.narratives.pair_features import FirstStage
 
@@ -269,7 +304,7 @@ class NarrativeIndex:
         idx, prob = [], []
         for i, query in enumerate(queries):
             first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
-            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first))
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, dates[i] if dates else None))
             order = np.argsort(-p, kind="stable")[:keep]
             idx.append(cand[i][order])
             prob.append(p[order])

@@ -6,11 +6,16 @@ claim is often one clause of a longer debate sentence);
 lexical ones compare what a live speaker repeats word for word: content words (Snowball stems, English
 stop words removed), numbers, capitalised names, the claim's speaker named in the query. One prior is
 about the document alone: how many claims of its speaker the index holds (log 1 + count; 0 without a
-speaker), i.e. how often fact-checkers check that speaker.
+speaker), i.e. how often fact-checkers check that speaker. Two compare dates, when the query has one
+(when it was said) and the claim too (when it was stated): the claim stated after the query (fact-checked
+claims are older than their repeats), and how recently before it, exp(−days / 365); both 0 otherwise, so a
+query without a date ranks on the other features alone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -21,7 +26,7 @@ import numpy as np
 FEATURES = ("dense", "dense_raw", "lexical", "lexical_rel", "dense_gap", "fused", "inv_rank", "dense_inv_rank",
             "lexical_inv_rank", "clause_dense", "clause_gain", "query_covered",
             "doc_covered", "numbers_shared", "query_numbers_unmatched", "doc_numbers_unmatched", "names_shared",
-            "speaker_named", "speaker_prominence")
+            "speaker_named", "speaker_prominence", "stated_after", "stated_recency")
 
 _WORD = re.compile(r"[a-z0-9']+")
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -71,8 +76,9 @@ class _Side:
 class DocumentFeatures:
     """What the pair features need of every document, computed once per index."""
 
-    def __init__(self, texts: Sequence[str], speakers: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], speakers: Sequence[str], stated: Sequence[dt.date | None] | None = None) -> None:
         self.words = _Words()
+        self.stated = list(stated) if stated is not None else [None] * len(texts)
         self.docs = [self.side(t) for t in texts]
         counts = Counter(s for s in speakers if s)
         self.surname = [s.split()[-1].lower() if s else "" for s in speakers]
@@ -81,9 +87,9 @@ class DocumentFeatures:
     def side(self, text: str) -> _Side:
         return _Side(self.words.content(text), numbers(text), names(text))
 
-    def pairs(self, query: str, candidates: Sequence[int], first: FirstStage) -> np.ndarray:
+    def pairs(self, query: str, candidates: Sequence[int], first: FirstStage, when: dt.date | None = None) -> np.ndarray:
         """len(candidates) × len(FEATURES); `candidates` are document indices best first (fused order),
-        `first` this query's first-stage scores over all documents."""
+        `first` this query's first-stage scores over all documents, `when` the day it was said (if known)."""
         q = self.side(query)
         spoken = set(query.lower().split())
         cand = np.asarray(candidates)
@@ -102,5 +108,14 @@ class DocumentFeatures:
                 clause[j], clause[j] - dense[j], shared / max(1, len(q.content)), shared / max(1, len(d.content)),
                 len(same_numbers), float(bool(q.numbers) and not same_numbers), float(bool(d.numbers) and not same_numbers),
                 len(q.names & d.names), float(bool(self.surname[j]) and self.surname[j] in spoken), self.prominence[j],
+                *self._dates(when, self.stated[j]),
             ])
         return np.asarray(rows, dtype=np.float32).reshape(len(cand), len(FEATURES))
+
+    @staticmethod
+    def _dates(when: dt.date | None, stated: dt.date | None) -> tuple[float, float]:
+        """(stated after the query, recency before it): 0, 0 unless both dates are known."""
+        if when is None or stated is None:
+            return 0.0, 0.0
+        days = (when - stated).days
+        return (1.0, 0.0) if days < 0 else (0.0, math.exp(-days / 365.0))

@@ -40,7 +40,7 @@ class TrainConfig:
     hard_negatives: int = 96
     random_negatives: int = 64
     folds: int = 5
-    depth: int = 30
+    depth: int = 100
     rerank_c: float = 0.01
 
     def as_json(self) -> dict[str, object]:
@@ -143,9 +143,10 @@ def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[
     weight, k = max(FUSION_GRID, key=lambda g: map5(g[0] * dense + (1 - g[0]) * bm25 / (bm25 + g[1])))
     lexical = bm25 / (bm25 + k)
     fused = weight * dense + (1 - weight) * lexical
-    feats = DocumentFeatures([" ".join(d.texts) for d in index.docs], [d.speaker for d in index.docs])
+    feats = DocumentFeatures([" ".join(d.texts) for d in index.docs], [d.speaker for d in index.docs],
+                             [d.stated for d in index.docs])
     cand = top_ranks(fused, cfg.depth)
-    x = np.concatenate([feats.pairs(t, cand[i], FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i]))
+    x = np.concatenate([feats.pairs(t, cand[i], FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i]), queries[i].date)
                         for i, t in enumerate(texts)])
     y = np.array([j in positives[i] for i in range(len(texts)) for j in cand[i].tolist()])
     mean, scale = x.mean(0), x.std(0) + 1e-6
@@ -162,7 +163,7 @@ def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[
 def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel, dict[str, float], dict[str, str]]:
     """Train on a CheckThat! 2B directory's `qrels_train.csv` (its dev qrels are never read) with the default
     encoder; returns the model, its train figures and the sha256 of every data file read."""
-    from monitor.narratives.evaluate import read_qrels, read_queries, vclaim_document
+    from monitor.narratives.evaluate import read_qrels, read_queries, said_on, vclaim_document
     from monitor.narratives.loader import read_vclaims_jsonl
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
@@ -175,7 +176,7 @@ def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel
     files = [vclaims, data_dir / "queries_train_dev.csv", data_dir / "qrels_train.csv"]
     texts = dict(read_queries(files[1]))
     qrels = read_qrels(files[2])
-    queries = [Query(q, texts[q], "") for q in sorted(qrels) if q in texts]
+    queries = [Query(q, texts[q], "", said_on(q)) for q in sorted(qrels) if q in texts]
     index = NarrativeIndex([vclaim_document(c) for c in claims], shared_default_encoder(), embedding_cache_path())
     model, figures = train(index, queries, qrels, cfg)
     return model, figures, {f.name: file_sha256(f) for f in files}
@@ -202,6 +203,9 @@ from the identity), the BM25 fusion it is used with and a logistic-regression re
 {data}
 - Train figures (MAP@5; the first stage cross-fitted by debate, the re-ranker in-sample):
 {figures}
+- Dates: two features compare the day a query was said with the day the claim was stated
+  (`stated_after`, `stated_recency`, `monitor/narratives/pair_features.py`); they are 0 for a query without a
+  date, which is then ranked by the other features alone (`narratives search` passes no dates today).
 - Dev figures, side by side with BM25: `cct-monitor narratives eval` (README § Known narratives).
 - Scope: trained on debate sentences against PolitiFact claims; the monitor's narrative rule leaf does not
   use it (its `min_score`s are set on the plain fused score).

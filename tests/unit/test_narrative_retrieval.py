@@ -83,5 +83,33 @@ def test_eval_reports_the_search_model_beside_bm25_on_dev(tmp_path: Path) -> Non
     done = _cli("narratives", "eval", "--data", TINY, "--model", tmp_path / "m", "--context-lines", "0")
     assert done.returncode == 0, done.stderr
     systems = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in done.stdout.splitlines() if line.startswith("| ")}
-    assert {("BM25", "dev"), ("BM25 + dense", "dev"), ("BM25 + dense (adapter) + re-rank (narratives search)", "dev")} <= systems
+    assert {("BM25", "dev"), ("BM25 + dense", "dev"), ("BM25 + dense (adapter) + re-rank (narratives search)", "dev"),
+            ("BM25 + dense (adapter) + re-rank + the debate's date", "dev")} <= systems
     assert ("BM25 + dense (adapter) + re-rank (narratives search)", "train") not in systems
+
+
+def test_the_re_ranker_prefers_the_claim_stated_before_the_query_and_ignores_dates_it_lacks() -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    from monitor.narratives.evaluate import said_on, stated_on
+    from monitor.narratives.index import Document, NarrativeIndex
+    from monitor.narratives.matcher import shared_default_encoder
+
+    assert stated_on("stated on October 22, 2019 in a campaign mailer.:") == dt.date(2019, 10, 22)
+    assert stated_on("in a tweet") is None and stated_on(None) is None
+    assert said_on("20121023_third_presidential_debate_0959") == dt.date(2012, 10, 23) and said_on("debate_7") is None
+    claim = ("Unemployment among veterans is lower than in the general population.",)
+    later = Document("stated-later", claim, "Senator Hale", dt.date(2016, 3, 1))
+    before = Document("stated-before", claim, "Senator Hale", dt.date(2012, 9, 1))
+    filler = [Document(f"other-{i}", (text,)) for i, text in enumerate(
+        ["The state cut school funding by a fifth.", "Crime doubled in the city since 2015.", "Wind farms cause cancer."])]
+    model = load(default_model_dir())
+    index = NarrativeIndex([later, before, *filler], shared_default_encoder(), None, model=model)
+    said = ["veterans' unemployment is now lower than the general population"]
+    dated = index.search(said, top_k=2, dates=[dt.date(2012, 10, 23)])[0]
+    assert dated[0].id == "stated-before" and dated[0].score > dated[1].score
+    # without the query's date the claims' dates change nothing: the ranking of an index that has none
+    undated = index.search(said, top_k=5)
+    no_dates = NarrativeIndex([replace(d, stated=None) for d in (later, before, *filler)], shared_default_encoder(), None, model=model)
+    assert undated == no_dates.search(said, top_k=5) and undated[0][0].id == "stated-later"
