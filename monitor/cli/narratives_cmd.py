@@ -3,10 +3,12 @@ retrieval model."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -132,6 +134,27 @@ def _retrieval_model(given: Path | None) -> RetrievalModel | None:
         raise click.ClickException(f"retrieval model {directory}: {exc}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """One line of `narratives search` input."""
+
+    id: object
+    text: str
+    context: tuple[str, ...] = ()
+    date: dt.date | None = None
+
+
+def _query(row: dict[str, Any], n: int) -> SearchQuery:
+    context, date = row.get("context", []), row.get("date")
+    if not isinstance(context, list) or not all(isinstance(t, str) for t in context):
+        raise click.ClickException(f"stdin:{n}: 'context' must be a list of strings (the turns before, oldest first)")
+    try:
+        day = dt.date.fromisoformat(date) if date is not None else None
+    except (TypeError, ValueError):
+        raise click.ClickException(f"stdin:{n}: 'date' must be YYYY-MM-DD, got {date!r}") from None
+    return SearchQuery(row["id"], row["text"], tuple(context), day)
+
+
 @narratives.command()
 @click.option("--index", "index", required=True, type=click.Path(exists=True, path_type=Path),
               help="A narrative-set directory or file, or a verified-claims JSONL file (vclaim_id, vclaim, ...).")
@@ -140,6 +163,9 @@ def _retrieval_model(given: Path | None) -> RetrievalModel | None:
 def search(index: Path, top_k: int, model_dir: Path | None) -> None:
     """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first.
 
+    A line may add "context" (the turns before, oldest first) and "date" (YYYY-MM-DD, the day it was said),
+    which the re-ranker reads (a claim fact-checked after that day is unlikely to be the one repeated).
+
     Ranks with the retrieval model (adapted dense + BM25, re-ranked; a score is the re-ranker's probability)."""
     from monitor.narratives.index import NarrativeIndex
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
@@ -147,7 +173,7 @@ def search(index: Path, top_k: int, model_dir: Path | None) -> None:
     docs = _index_documents(index)
     if not docs:
         raise click.ClickException(f"{index}: nothing to search")
-    queries: list[tuple[object, str]] = []
+    queries: list[SearchQuery] = []
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
@@ -157,16 +183,17 @@ def search(index: Path, top_k: int, model_dir: Path | None) -> None:
             raise click.ClickException(f"stdin:{n}: not JSON: {exc.msg}") from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
             raise click.ClickException(f"stdin:{n}: need an object with 'id' and 'text'")
-        queries.append((row["id"], row["text"]))
+        queries.append(_query(row, n))
     model = _retrieval_model(model_dir)
     try:
         engine = NarrativeIndex(docs, shared_default_encoder(), embedding_cache_path(), model=model)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    found = engine.search([t for _, t in queries], top_k)
+    found = engine.search([q.text for q in queries], top_k, contexts=[q.context for q in queries],
+                          dates=[q.date for q in queries])
     out = click.get_text_stream("stdout")
-    for (qid, _), matches in zip(queries, found, strict=True):
-        out.write(json.dumps({"id": qid, "matches": [m.as_json() for m in matches]}, ensure_ascii=False) + "\n")
+    for q, matches in zip(queries, found, strict=True):
+        out.write(json.dumps({"id": q.id, "matches": [m.as_json() for m in matches]}, ensure_ascii=False) + "\n")
 
 
 @narratives.command(name="eval")

@@ -275,3 +275,15 @@ def test_search_contract_on_a_verified_claims_file() -> None:
 def test_search_contract_on_the_shipped_narrative_sets() -> None:
     out = _search(ROOT / "rules" / "narratives", [{"id": "a", "text": PENS_SAID}], 3)
     assert [m["id"] for m in out[0]["matches"]][0] == "pl-disappearing-ink-pens"
+
+
+def test_search_reads_optional_context_and_date_and_rejects_a_bad_date() -> None:
+    said = {"id": "q", "text": "they made us fill in the ballot with a sharpie, that is voter fraud",
+            "context": ["what happened at your polling place?"], "date": "2020-11-04"}
+    [row] = _search(FIXTURES / "vclaims.jsonl", [said], 2)
+    assert row["id"] == "q" and row["matches"][0]["id"] == "vclaim-pol-18461"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "monitor", "narratives", "search", "--index", str(FIXTURES / "vclaims.jsonl")],
+                          input=json.dumps({**said, "date": "4 Nov 2020"}) + "\n", capture_output=True, text=True,
+                          env=env, cwd=ROOT, check=False, timeout=300)
+    assert done.returncode != 0 and "stdin:1: 'date' must be YYYY-MM-DD" in done.stderr
