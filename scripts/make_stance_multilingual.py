@@ -5,8 +5,7 @@ The non-English counterpart of `stance_pairs.jsonl` for the multilingual stance 
 (`monitor/multilingual/heads_train.py`, label `stance_assert`): per language, ten core statements (health
 falsehoods, election falsehoods, a threat, a dehumanising line, an everyday fact) written in that language's
 spoken register, each said asserted (bare, and with each of five speaker's openers or closers) and framed as a quotation, a report,
-a denial and a condemnation (three framings each; quotations include a listener's message or a video quoted and then
-corrected). Written from general knowledge of how people speak on air
+a denial and a condemnation (two framings each). Written from general knowledge of how people speak on air
 in each language, not from the functional suite (`tests/functional/`) and not from the rules' keyword lists;
 `tests/unit/test_spoken_set.py` checks the held-out conditions on the shipped file. Twelve more plain statements per language
 (opinions, complaints, everyday news and falsehoods) are said asserted only. Fictional, no slurs.
@@ -60,9 +59,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["ich sag's euch, {c}", "{c}, das ist einfach so", "hört mal zu, {c}", "{c}, glaubt mir",
                    "mal ehrlich, {c}"],
-        "quote": ["ein hörer schreibt uns, {c}, und das ist schlicht falsch, bitte glauben sie das nicht",
-                  "in einem video auf telegram heißt es, {c}, die fachleute sagen ganz klar: nein",
-                  "ich lese die nachricht mal wörtlich vor: {c}", "in dem kettenbrief steht: {c}",
+        "quote": ["ich lese die nachricht mal wörtlich vor: {c}", "in dem kettenbrief steht: {c}",
                   "ein hörer hat uns das geschickt, zitat: {c}, zitat ende", "auf dem flugblatt stand: {c}"],
         "report": ["die polizei ermittelt gegen einen mann, der gepostet hatte: {c}",
                    "laut dem bericht schrieb die gruppe in ihrem kanal: {c}",
@@ -105,9 +102,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["os lo digo yo, {c}", "{c}, y punto", "escuchadme bien, {c}", "{c}, creedme",
                    "a ver, seamos claros, {c}"],
-        "quote": ["un oyente nos escribe que {c}, y eso es sencillamente falso, no os lo creáis",
-                  "en un vídeo de telegram dicen que {c}, y los expertos lo tienen claro: no",
-                  "os leo el mensaje tal cual: {c}", "en la cadena de whatsapp pone: {c}",
+        "quote": ["os leo el mensaje tal cual: {c}", "en la cadena de whatsapp pone: {c}",
                   "un oyente nos ha mandado esto, cito: {c}, fin de la cita", "en el panfleto ponía: {c}"],
         "report": ["la policía investiga a un hombre que publicó: {c}",
                    "según el informe, el grupo escribió en su canal: {c}",
@@ -150,9 +145,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["je vous le dis, {c}", "{c}, point final", "écoutez-moi bien, {c}", "{c}, croyez-moi",
                    "soyons honnêtes, {c}"],
-        "quote": ["un auditeur nous écrit que {c}, et c'est tout simplement faux, ne le croyez pas",
-                  "dans une vidéo sur telegram on entend que {c}, les spécialistes répondent clairement : non",
-                  "je vous lis le message mot pour mot : {c}", "dans la chaîne qui circule, on lit : {c}",
+        "quote": ["je vous lis le message mot pour mot : {c}", "dans la chaîne qui circule, on lit : {c}",
                   "un auditeur nous a envoyé ceci, je cite : {c}, fin de citation", "sur le tract, il était écrit : {c}"],
         "report": ["la police enquête sur un homme qui avait publié : {c}",
                    "d'après le rapport, le groupe écrivait sur sa chaîne : {c}",
@@ -195,9 +188,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["ve lo dico io, {c}", "{c}, punto e basta", "ascoltatemi bene, {c}", "{c}, credetemi",
                    "diciamolo chiaramente, {c}"],
-        "quote": ["un ascoltatore ci scrive che {c}, ed è semplicemente falso, non credeteci",
-                  "in un video su telegram si dice che {c}, gli esperti rispondono chiaramente di no",
-                  "vi leggo il messaggio parola per parola: {c}", "nella catena che gira su whatsapp c'è scritto: {c}",
+        "quote": ["vi leggo il messaggio parola per parola: {c}", "nella catena che gira su whatsapp c'è scritto: {c}",
                   "un ascoltatore ci ha mandato questo, cito: {c}, fine citazione", "sul volantino c'era scritto: {c}"],
         "report": ["la polizia indaga su un uomo che aveva pubblicato: {c}",
                    "secondo il rapporto, il gruppo scriveva sul suo canale: {c}",
@@ -240,9 +231,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["ik zeg het jullie, {c}", "{c}, zo is het gewoon", "luister goed, {c}", "{c}, geloof me",
                    "laten we eerlijk zijn, {c}"],
-        "quote": ["een luisteraar schrijft ons dat {c}, en dat is gewoon niet waar, geloof het niet",
-                  "in een filmpje op telegram wordt beweerd dat {c}, deskundigen zeggen duidelijk: nee",
-                  "ik lees het bericht letterlijk voor: {c}", "in de kettingbrief staat: {c}",
+        "quote": ["ik lees het bericht letterlijk voor: {c}", "in de kettingbrief staat: {c}",
                   "een luisteraar stuurde ons dit, ik citeer: {c}, einde citaat", "op de folder stond: {c}"],
         "report": ["de politie onderzoekt een man die had gepost: {c}",
                    "volgens het rapport schreef de groep in haar kanaal: {c}",
@@ -285,9 +274,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["mówię wam, {c}", "{c} i tyle", "posłuchajcie mnie, {c}", "{c}, uwierzcie mi",
                    "powiedzmy sobie szczerze, {c}"],
-        "quote": ["słuchacz pisze do nas, że {c}, i to jest po prostu nieprawda, nie wierzcie w to",
-                  "w filmiku na telegramie ktoś mówi, że {c}, a eksperci odpowiadają jasno: nie",
-                  "czytam tę wiadomość dosłownie: {c}", "w łańcuszku, który krąży, jest napisane: {c}",
+        "quote": ["czytam tę wiadomość dosłownie: {c}", "w łańcuszku, który krąży, jest napisane: {c}",
                   "słuchacz przysłał nam to, cytuję: {c}, koniec cytatu", "na ulotce było napisane: {c}"],
         "report": ["policja prowadzi postępowanie wobec mężczyzny, który opublikował wpis: {c}",
                    "według raportu grupa pisała na swoim kanale: {c}",
@@ -330,9 +317,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["eu digo-vos, {c}", "{c}, e ponto final", "ouçam bem, {c}", "{c}, acreditem",
                    "sejamos sinceros, {c}"],
-        "quote": ["um ouvinte escreve-nos que {c}, e isso é simplesmente falso, não acreditem",
-                  "num vídeo no telegram diz-se que {c}, e os especialistas respondem claramente que não",
-                  "vou ler a mensagem tal e qual: {c}", "na corrente que anda a circular diz: {c}",
+        "quote": ["vou ler a mensagem tal e qual: {c}", "na corrente que anda a circular diz: {c}",
                   "um ouvinte mandou-nos isto, cito: {c}, fim de citação", "no panfleto estava escrito: {c}"],
         "report": ["a polícia está a investigar um homem que publicou: {c}",
                    "de acordo com o relatório, o grupo escrevia no seu canal: {c}",
@@ -375,9 +360,7 @@ LANGUAGES: dict[str, dict[str, list[str]]] = {
         ],
         "assert": ["vă spun eu, {c}", "{c}, și gata", "ascultați-mă bine, {c}", "{c}, credeți-mă",
                    "hai să fim sinceri, {c}"],
-        "quote": ["un ascultător ne scrie că {c}, și asta e pur și simplu fals, nu credeți",
-                  "într-un clip pe telegram se spune că {c}, iar specialiștii răspund clar: nu",
-                  "vă citesc mesajul cuvânt cu cuvânt: {c}", "în lanțul care circulă scrie: {c}",
+        "quote": ["vă citesc mesajul cuvânt cu cuvânt: {c}", "în lanțul care circulă scrie: {c}",
                   "un ascultător ne-a trimis asta, citez: {c}, închid citatul", "pe fluturaș scria: {c}"],
         "report": ["poliția anchetează un bărbat care a postat: {c}",
                    "potrivit raportului, grupul scria pe canalul său: {c}",
@@ -410,7 +393,7 @@ def rows() -> list[dict[str, str]]:
             for frame in ["{c}", *spec["assert"]]:  # the bare statement and every opener: about 3 in 7 lines assert
                 out.append({"text": spoken(frame.format(c=core), rng), "stance": "assert", "language": lang, "group": group})
             for stance in STANCES:
-                for frame in rng.sample(spec[stance], 3):
+                for frame in rng.sample(spec[stance], 2):
                     out.append({"text": spoken(frame.format(c=core), rng), "stance": stance, "language": lang,
                                 "group": group})
         for i, text in enumerate(spec["plain"]):

@@ -4,10 +4,7 @@
 
 Rows: the project's English stance data (`monitor/data/spoken/stance_pairs.jsonl` and the `stance` column
 of the spoken label files, as the English head `models/heads/stance_assert.json` is trained on) and the
-project-written pairs in de es fr it nl pl pt ro (`stance_multilingual.jsonl`, `scripts/make_stance_multilingual.py`)
-and the `stance` column of the native-language spoken lines (`spoken_multilingual.jsonl`,
-`scripts/make_spoken_multilingual.py`: harmful lines asserted, their debunks, negations, quoted debunks, reports
-and counter-speech framed);
+project-written pairs in de es fr it nl pl pt ro (`stance_multilingual.jsonl`, `scripts/make_stance_multilingual.py`);
 `assert` is 1, `quote`/`report`/`deny`/`condemn` 0; every source split by group (70/10/20, `corpora.split_of`),
 so the "test" groups are held out from fitting, choice and calibration. Transfer: a head fitted on the English
 rows alone and the shipped head (English + non-English rows) scored on the same held-out groups, per source,
@@ -25,7 +22,7 @@ import numpy as np
 from monitor.classify.corpora import split_of
 from monitor.classify.heads import Calibration, Head
 from monitor.classify.labels import DEFAULT_LABELS
-from monitor.classify.spoken import SPOKEN_DIR, read_multilingual_rows, read_rows
+from monitor.classify.spoken import SPOKEN_DIR, read_rows
 from monitor.classify.train import metrics_at
 from monitor.multilingual.heads_train import Row
 
@@ -33,8 +30,6 @@ LABEL = "stance_assert"
 PAIRS = SPOKEN_DIR / "stance_pairs.jsonl"
 MULTILINGUAL = SPOKEN_DIR / "stance_multilingual.jsonl"
 MULTILINGUAL_PREFIX = "spoken-stance-ml-"  # + language code: one source per language of MULTILINGUAL
-#: The native-language spoken lines' `stance` column joins its language's source (their group names the language).
-SPOKEN_ML_LABELS = ("election", "health", "threat", "hate")
 RULE_CUTS = {"drop": 0.5, "info": 0.85}  # health-misinformation-score's `stance_assert` cuts
 #: What those cuts mean for the English head on its calibration split (rules/health-crisis.yaml): below 0.5
 #: drops at most 12 % of the assertions; 0.85 is the lowest cut that lets at most 10 % of the other stances through.
@@ -62,11 +57,6 @@ def stance_rows(multilingual: bool = True) -> Rows:
             if line.strip():
                 rec = json.loads(line)
                 _row(rec["text"], rec["stance"], f"{MULTILINGUAL_PREFIX}{rec['language']}", rec["group"], out)
-        for label in SPOKEN_ML_LABELS:
-            for row in read_multilingual_rows(label):
-                if row.stance:
-                    lang = row.group.split("-")[1]
-                    _row(row.text, row.stance, f"{MULTILINGUAL_PREFIX}{lang}", row.group, out)
     return {split: out[split] for split in ("train", "calib", "test")}
 
 
@@ -138,9 +128,7 @@ def write_card(out: Path, head: Head, transfer: dict[str, dict[str, dict]]) -> P
         "| `stance` column of `monitor/data/spoken/<label>.jsonl` (spoken-<label>-stance) | en | CC0-1.0, "
         "written by the cct-tracking project |",
         "| `monitor/data/spoken/stance_multilingual.jsonl` (spoken-stance-ml-<lang>) | de es fr it nl pl pt ro | "
-        "CC0-1.0, written by the cct-tracking project (`scripts/make_stance_multilingual.py`) |",
-        "| `stance` column of `monitor/data/spoken/spoken_multilingual.jsonl` (joins spoken-stance-ml-<lang>) | "
-        "de es fr it nl pl pt ro | CC0-1.0, written by the cct-tracking project (`scripts/make_spoken_multilingual.py`) |", "",
+        "CC0-1.0, written by the cct-tracking project (`scripts/make_stance_multilingual.py`) |", "",
         f"Rows: train {d['train']['n']} ({d['train']['positives']} assertions), calib {d['calib']['n']} "
         f"({d['calib']['positives']}). Head: {head.kind}, {head.calibration.method} calibration, threshold "
         f"{head.threshold}; calib PR-AUC {head.meta['calib']['pr_auc']}, F1 {head.meta['calib']['f1']}. Its calibrated "

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from monitor.classify.heads import Calibration, Head
-from monitor.classify.spoken import MULTILINGUAL as MULTILINGUAL_SPOKEN
 from monitor.multilingual import stance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +35,7 @@ def test_shipped_pairs_are_the_generators_output(tmp_path: Path) -> None:
 def test_every_group_stays_in_one_split_and_each_language_is_tested() -> None:
     rows = stance.stance_rows()
     group_of = {json.loads(line)["text"]: json.loads(line)["group"]
-                for path in (stance.MULTILINGUAL, MULTILINGUAL_SPOKEN)
-                for line in path.read_text(encoding="utf-8").splitlines()}
+                for line in stance.MULTILINGUAL.read_text(encoding="utf-8").splitlines()}
     splits: dict[str, set[str]] = defaultdict(set)
     for split, split_rows in rows.items():
         for r in split_rows:
@@ -48,22 +46,6 @@ def test_every_group_stays_in_one_split_and_each_language_is_tested() -> None:
     assert tested == {f"{stance.MULTILINGUAL_PREFIX}{lang}" for lang in ("de", "es", "fr", "it", "nl", "pl", "pt", "ro")}
     english = stance.stance_rows(multilingual=False)
     assert not any(r.source.startswith(stance.MULTILINGUAL_PREFIX) for split in english.values() for r in split)
-
-
-def test_native_spoken_lines_join_the_stance_rows_with_their_framing() -> None:
-    """The harm heads' native-language lines (`spoken_multilingual.jsonl`) also train the stance head: a debunk,
-    negation, quoted debunk, report or counter-speech line is a non-assertion of its language, a positive an
-    assertion; lines without a stance (procedure, sport, figurative talk) stay out."""
-    spoken = [json.loads(line) for line in MULTILINGUAL_SPOKEN.read_text(encoding="utf-8").splitlines()]
-    by_text = {r.text: r for split in stance.stance_rows().values() for r in split}
-    for rec in spoken:
-        row = by_text.get(rec["text"])
-        if rec["stance"] is None:
-            assert row is None or not row.source.startswith(stance.MULTILINGUAL_PREFIX)
-            continue
-        assert row is not None and row.source == f"{stance.MULTILINGUAL_PREFIX}{rec['language']}"
-        assert row.y == int(rec["stance"] == "assert")
-    assert {rec["stance"] for rec in spoken} >= {"assert", "deny", "quote", "report", "condemn"}
 
 
 def test_alignment_maps_the_calibration_splits_operating_points_to_the_rules_cuts() -> None:
