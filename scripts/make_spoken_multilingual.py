@@ -5,7 +5,8 @@ The non-English counterpart of the English spoken set (`monitor/data/spoken/<lab
 multilingual harm heads (`monitor/multilingual/heads_train.py`): per language and harm label (election, health,
 threat, hate), positives of the live-speech kinds (`plain` claim, `paraphrase`, `implicit`/insinuating, `call`
 to action, `dog_whistle`) and hard negatives (`procedure`: correct procedural information, `debunk`,
-`counter_speech`, `reporting`, `figurative` speech, `sport` talk, ordinary heated `politics`). Each base is said
+`negation`, `debunk_quote` (a false claim quoted and corrected), `counter_speech`, `reporting`, `figurative`
+speech, `sport` talk, ordinary heated `politics`). Each base is said
 bare, after a speaker's opener, before a closer, and as an ASR rendering (lower case, no punctuation, now and
 then a short word dropped); all variants of a base share its `group` (`spml-<lang>-<label>-<nn>`), so a split by
 group never cuts a base. Written by the project from general knowledge of narratives documented in each country
@@ -35,7 +36,8 @@ from monitor.classify import spoken
 OUT = Path(__file__).resolve().parents[1] / "monitor" / "data" / "spoken" / "spoken_multilingual.jsonl"
 SEED = 20261215
 #: The speaker's stance towards the harm, by hard-negative case (positives assert it), as in the English set.
-STANCE_OF_CASE = {"debunk": "deny", "counter_speech": "condemn", "reporting": "report"}
+STANCE_OF_CASE = {"debunk": "deny", "negation": "deny", "debunk_quote": "quote", "counter_speech": "condemn",
+                  "reporting": "report"}
 KINDS = {"+": "positive", "~": "hard_negative"}
 _DROPPABLE = {"de": {"die", "der", "das", "und"}, "es": {"el", "la", "los", "que"}, "fr": {"le", "la", "les", "que"},
               "it": {"il", "la", "che", "e"}, "nl": {"de", "het", "en", "dat"}, "pl": {"i", "w", "to", "że"},
@@ -61,6 +63,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | die landeswahlleiterin hat das amtliche endergebnis heute bekannt gegeben, die wahlbeteiligung lag bei einundsiebzig prozent",
             "~ figurative | der trainer hat die wahl zwischen pest und cholera, beide stürmer sind verletzt",
             "~ politics | diese regierung ist eine katastrophe, bei der nächsten wahl jagen wir sie aus dem amt",
+            "+ dog_whistle | wichtig für alle wähler der opposition, ihr wählt dieses mal erst am montag, am sonntag sind nur die anderen dran",
+            "+ call | unterschreibt auf eurem stimmzettel mit vollem namen, dann können die ihn nicht mehr austauschen",
+            "+ plain | die zählsoftware wird aus dem ausland gesteuert, die ergebnisse werden per knopfdruck umgedreht",
+            "+ implicit | geht gar nicht erst hin, das ergebnis steht doch längst fest, die wahlhelfer wissen schon bescheid",
+            "~ negation | es stimmt einfach nicht, dass briefwahlstimmen ausgetauscht werden, jede stimme wird öffentlich ausgezählt",
+            "~ negation | nein, verstorbene haben nicht gewählt, wer stirbt, wird aus dem wählerverzeichnis gestrichen",
+            "~ debunk_quote | in einer kette auf whatsapp heißt es, man könne per sms wählen, das ist falsch, gewählt wird nur im wahllokal oder per brief",
         ],
         "health": [
             "+ plain | die mrna impfung baut sich in euer erbgut ein, das kriegt ihr nie wieder raus",
@@ -78,6 +87,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | dieser ohrwurm ist ansteckender als jedes virus, ich krieg ihn nicht aus dem kopf",
             "~ sport | unser torwart fällt mit einem kreuzbandriss für den rest der saison aus",
             "~ politics | die krankenhausreform ist ein totaler murks, auf dem land macht eine klinik nach der anderen zu",
+            "+ plain | die masernimpfung macht kinder autistisch, das verschweigen die kinderärzte",
+            "+ implicit | die krankenhäuser bekamen für jeden coronatoten geld, da wundert einen gar nichts mehr",
+            "+ call | setzt die chemo ab und macht eine entgiftungskur mit globuli, damit heilt ihr euren tumor selbst",
+            "~ negation | nein, die impfung verändert nicht eure dna, das ist schlicht erfunden",
+            "~ debunk_quote | ein hörer schrieb uns, natron heile krebs, das ist gefährlicher unsinn, bitte brechen sie keine therapie ab",
+            "~ negation | es gibt keine welle plötzlicher todesfälle durch die impfung, die sterbestatistik zeigt das nicht",
         ],
         "threat": [
             "+ plain | wir wissen, wo du wohnst, herr bürgermeister kessler, und wir kommen vorbei",
@@ -127,6 +142,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | la junta electoral central ha publicado el escrutinio definitivo, la participación fue del sesenta y ocho por ciento",
             "~ figurative | en la final el entrenador tiene que elegir entre susto o muerte, con dos delanteros lesionados",
             "~ politics | este gobierno es un desastre y en las próximas elecciones los mandamos a casa",
+            "+ dog_whistle | ojo, los votantes de la oposición votan este año el lunes, el domingo les toca a los demás",
+            "+ call | firmad la papeleta con vuestro nombre y apellidos, así no os la pueden cambiar en el recuento",
+            "+ plain | el programa del recuento lo controlan desde fuera y dan la vuelta a los resultados con un clic",
+            "+ implicit | no hace falta ni que vayáis a votar, el resultado ya está escrito y los de la mesa lo saben",
+            "~ negation | no es verdad que cambien los votos por correo, cada voto se cuenta en público",
+            "~ negation | no, los muertos no votaron, quien fallece se da de baja del censo",
+            "~ debunk_quote | en una cadena de whatsapp dicen que se puede votar por sms, es falso, solo se vota en el colegio o por correo",
         ],
         "health": [
             "+ plain | la vacuna de arn se mete en tu adn y te lo cambia para siempre",
@@ -144,6 +166,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | esa canción es más contagiosa que un virus, no me la quito de la cabeza",
             "~ sport | el portero se ha roto el ligamento cruzado y se pierde lo que queda de temporada",
             "~ politics | los recortes en la sanidad pública son una vergüenza, hay listas de espera de un año",
+            "+ plain | la vacuna triple vírica provoca autismo en los niños y los pediatras lo callan",
+            "+ implicit | a los hospitales les pagaban por cada muerto de covid, sacad vuestras propias conclusiones",
+            "+ call | dejad la quimioterapia y haced una cura de desintoxicación con homeopatía, así se cura el tumor",
+            "~ negation | no, la vacuna no os cambia el adn, eso es un invento",
+            "~ debunk_quote | un oyente nos escribe que el bicarbonato cura el cáncer, es una tontería peligrosa, no dejéis ningún tratamiento",
+            "~ negation | no hay ninguna ola de muertes súbitas por la vacuna, las estadísticas no muestran nada de eso",
         ],
         "threat": [
             "+ plain | sabemos dónde vives, señor alcalde ferrándiz, y vamos a ir a verte",
@@ -193,6 +221,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | le ministère de l'intérieur a publié les résultats définitifs, la participation atteint soixante-sept pour cent",
             "~ figurative | pour la finale l'entraîneur doit choisir entre la peste et le choléra, ses deux attaquants sont blessés",
             "~ politics | ce gouvernement est une catastrophe, aux prochaines élections on les renvoie chez eux",
+            "+ dog_whistle | attention, les électeurs de l'opposition votent le lundi cette année, le dimanche c'est pour les autres",
+            "+ call | signez votre bulletin de votre nom complet, comme ça ils ne pourront pas l'échanger au dépouillement",
+            "+ plain | le logiciel de comptage est piloté depuis l'étranger, ils inversent les résultats en un clic",
+            "+ implicit | pas la peine de vous déplacer, le résultat est déjà écrit et les assesseurs sont au courant",
+            "~ negation | c'est faux de dire que les procurations sont trafiquées, chaque bulletin est dépouillé en public",
+            "~ negation | non, les morts n'ont pas voté, une personne décédée est radiée des listes",
+            "~ debunk_quote | un message qui circule dit qu'on peut voter par texto, c'est faux, on vote seulement au bureau de vote ou par procuration",
         ],
         "health": [
             "+ plain | le vaccin à arn s'intègre dans votre adn et le modifie pour toujours",
@@ -210,6 +245,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | ce refrain est plus contagieux qu'un virus, impossible de me le sortir de la tête",
             "~ sport | notre gardien s'est rompu les ligaments croisés, il est forfait pour le reste de la saison",
             "~ politics | la fermeture des maternités en province est un scandale, il faut faire cent kilomètres pour accoucher",
+            "+ plain | le vaccin ror rend les enfants autistes et les pédiatres le cachent",
+            "+ implicit | les hôpitaux touchaient de l'argent pour chaque mort du covid, à vous de tirer les conclusions",
+            "+ call | arrêtez la chimio et faites une cure de détox à l'homéopathie, c'est comme ça qu'on guérit une tumeur",
+            "~ negation | non, le vaccin ne modifie pas votre adn, c'est une invention",
+            "~ debunk_quote | un auditeur nous écrit que le bicarbonate guérit le cancer, c'est une bêtise dangereuse, n'arrêtez aucun traitement",
+            "~ negation | il n'y a aucune vague de morts subites due au vaccin, les statistiques ne montrent rien de tel",
         ],
         "threat": [
             "+ plain | on sait où tu habites, monsieur le maire duverger, et on va passer te voir",
@@ -259,6 +300,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | il viminale ha pubblicato i dati definitivi, l'affluenza è stata del sessantatré per cento",
             "~ figurative | per la finale il mister deve scegliere tra la padella e la brace, ha due attaccanti infortunati",
             "~ politics | questo governo è un disastro e alle prossime elezioni li mandiamo a casa",
+            "+ dog_whistle | attenzione, gli elettori dell'opposizione quest'anno votano il lunedì, la domenica tocca agli altri",
+            "+ call | firmate la scheda con nome e cognome, così non ve la possono scambiare durante lo spoglio",
+            "+ plain | il software del conteggio lo controllano dall'estero e ribaltano i risultati con un clic",
+            "+ implicit | non serve nemmeno andare a votare, il risultato è già scritto e gli scrutatori lo sanno",
+            "~ negation | non è vero che cambiano le croci sulle schede, lo spoglio è pubblico e ci sono i rappresentanti di lista",
+            "~ negation | no, i morti non hanno votato, chi muore viene cancellato dalle liste",
+            "~ debunk_quote | in una catena su whatsapp dicono che si può votare via sms, è falso, si vota solo al seggio",
         ],
         "health": [
             "+ plain | il vaccino a mrna entra nel dna e te lo modifica per sempre",
@@ -276,6 +324,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | questo ritornello è più contagioso di un virus, non me lo tolgo dalla testa",
             "~ sport | il nostro portiere si è rotto il crociato e salta il resto della stagione",
             "~ politics | i tagli alla sanità pubblica sono una vergogna, per una visita si aspetta un anno",
+            "+ plain | il vaccino trivalente fa diventare autistici i bambini e i pediatri lo nascondono",
+            "+ implicit | gli ospedali prendevano soldi per ogni morto di covid, traete voi le conclusioni",
+            "+ call | smettete la chemio e fate una cura disintossicante con l'omeopatia, così il tumore guarisce",
+            "~ negation | no, il vaccino non vi modifica il dna, è un'invenzione",
+            "~ debunk_quote | un ascoltatore ci scrive che il bicarbonato cura il cancro, è una sciocchezza pericolosa, non interrompete le cure",
+            "~ negation | non c'è nessuna ondata di morti improvvise da vaccino, le statistiche non mostrano niente del genere",
         ],
         "threat": [
             "+ plain | sappiamo dove abiti, signor sindaco ferraresi, e veniamo a trovarti",
@@ -325,6 +379,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | de kiesraad heeft de officiële uitslag vastgesteld, de opkomst was achtenzeventig procent",
             "~ figurative | de trainer moet kiezen tussen twee kwaden, beide spitsen zijn geblesseerd",
             "~ politics | dit kabinet is een ramp en bij de volgende verkiezingen sturen we ze naar huis",
+            "+ dog_whistle | let op, kiezers van de oppositie stemmen dit jaar op donderdag, woensdag is voor de anderen",
+            "+ call | zet je naam en handtekening op het stembiljet, dan kunnen ze het bij het tellen niet omwisselen",
+            "+ plain | de telsoftware wordt vanuit het buitenland bestuurd, met één klik draaien ze de uitslag om",
+            "+ implicit | je hoeft niet eens te gaan stemmen, de uitslag ligt al vast en de stembureauleden weten het",
+            "~ negation | het klopt gewoon niet dat volmachtstemmen worden omgewisseld, er wordt in het openbaar geteld",
+            "~ negation | nee, er hebben geen doden gestemd, wie overlijdt wordt uit het register gehaald",
+            "~ debunk_quote | in een kettingbericht staat dat je per sms kunt stemmen, dat is onzin, stemmen kan alleen in het stemlokaal of met een volmacht",
         ],
         "health": [
             "+ plain | het mrna vaccin bouwt zich in je dna in en dat krijg je er nooit meer uit",
@@ -342,6 +403,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | dat refrein is besmettelijker dan welk virus ook, ik krijg het niet uit mijn hoofd",
             "~ sport | onze keeper heeft zijn kruisband gescheurd en mist de rest van het seizoen",
             "~ politics | de bezuinigingen op de zorg zijn schandalig, je wacht maanden op een afspraak",
+            "+ plain | de bmr prik maakt kinderen autistisch en de consultatiebureaus zwijgen erover",
+            "+ implicit | ziekenhuizen kregen geld voor elke coronadode, trek zelf je conclusies maar",
+            "+ call | stop met de chemo en doe een ontgiftingskuur met homeopathie, zo genees je een tumor",
+            "~ negation | nee, het vaccin verandert je dna niet, dat is verzonnen",
+            "~ debunk_quote | een luisteraar schrijft dat zuiveringszout kanker geneest, dat is gevaarlijke onzin, stop niet met je behandeling",
+            "~ negation | er is geen golf van plotselinge sterfgevallen door het vaccin, de cijfers laten dat niet zien",
         ],
         "threat": [
             "+ plain | we weten waar je woont, burgemeester verhoef, en we komen langs",
@@ -391,6 +458,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | państwowa komisja wyborcza podała oficjalne wyniki, frekwencja wyniosła siedemdziesiąt cztery procent",
             "~ figurative | trener ma wybór między dżumą a cholerą, obaj napastnicy są kontuzjowani",
             "~ politics | ten rząd to katastrofa, w następnych wyborach pogonimy ich do domu",
+            "+ dog_whistle | uwaga, wyborcy opozycji głosują w tym roku w poniedziałek, niedziela jest dla pozostałych",
+            "+ call | podpiszcie kartę do głosowania imieniem i nazwiskiem, wtedy nie podmienią jej przy liczeniu",
+            "+ plain | program do liczenia głosów jest sterowany z zagranicy, jednym kliknięciem odwracają wyniki",
+            "+ implicit | nawet nie musicie iść na wybory, wynik już jest ustalony i członkowie komisji o tym wiedzą",
+            "~ negation | to nieprawda, że podmieniają głosy korespondencyjne, głosy liczy się jawnie przy mężach zaufania",
+            "~ negation | nie, zmarli nie głosowali, osoba zmarła jest wykreślana ze spisu",
+            "~ debunk_quote | w łańcuszku krąży informacja, że można głosować esemesem, to fałsz, głosuje się tylko w lokalu albo korespondencyjnie",
         ],
         "health": [
             "+ plain | szczepionka mrna wbudowuje się w twoje dna i już nigdy tego nie usuniesz",
@@ -408,6 +482,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | ten refren jest bardziej zaraźliwy niż jakikolwiek wirus, nie mogę go wyrzucić z głowy",
             "~ sport | nasz bramkarz zerwał więzadło krzyżowe i opuści resztę sezonu",
             "~ politics | kolejki do specjalistów to skandal, na wizytę czeka się rok",
+            "+ plain | szczepionka mmr wywołuje autyzm u dzieci, a pediatrzy to ukrywają",
+            "+ implicit | szpitale dostawały pieniądze za każdego zmarłego na covid, sami wyciągnijcie wnioski",
+            "+ call | odstawcie chemię i zróbcie kurację oczyszczającą homeopatią, tak się leczy guza",
+            "~ negation | nie, szczepionka nie zmienia waszego dna, to wymysł",
+            "~ debunk_quote | słuchacz pisze nam, że soda leczy raka, to niebezpieczna bzdura, nie przerywajcie leczenia",
+            "~ negation | nie ma żadnej fali nagłych zgonów po szczepionce, statystyki niczego takiego nie pokazują",
         ],
         "threat": [
             "+ plain | wiemy, gdzie mieszkasz, panie burmistrzu kowalczyk, i przyjdziemy w odwiedziny",
@@ -457,6 +537,13 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | a comissão nacional de eleições divulgou os resultados oficiais, a participação foi de sessenta e dois por cento",
             "~ figurative | o treinador tem de escolher entre a espada e a parede, os dois avançados estão lesionados",
             "~ politics | este governo é uma desgraça e nas próximas eleições mandamo-los para casa",
+            "+ dog_whistle | atenção, os eleitores da oposição este ano votam na segunda-feira, o domingo é para os outros",
+            "+ call | assinem o boletim de voto com o nome completo, assim não o podem trocar na contagem",
+            "+ plain | o programa da contagem é controlado do estrangeiro e viram os resultados com um clique",
+            "+ implicit | nem vale a pena irem votar, o resultado já está escrito e os da mesa sabem disso",
+            "~ negation | não é verdade que troquem os votos antecipados, a contagem é feita em público",
+            "~ negation | não, os mortos não votaram, quem morre é retirado dos cadernos",
+            "~ debunk_quote | numa corrente no whatsapp diz-se que se pode votar por sms, é falso, só se vota na assembleia de voto",
         ],
         "health": [
             "+ plain | a vacina de mrna entra no teu adn e muda-o para sempre",
@@ -474,6 +561,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | este refrão é mais contagioso do que qualquer vírus, não me sai da cabeça",
             "~ sport | o nosso guarda-redes rompeu os ligamentos cruzados e falha o resto da época",
             "~ politics | as urgências fechadas ao fim de semana são uma vergonha, o serviço nacional de saúde está a cair",
+            "+ plain | a vacina vaspr provoca autismo nas crianças e os pediatras escondem isso",
+            "+ implicit | os hospitais recebiam dinheiro por cada morto de covid, tirem as vossas conclusões",
+            "+ call | deixem a quimioterapia e façam uma cura de desintoxicação com homeopatia, é assim que se cura um tumor",
+            "~ negation | não, a vacina não vos altera o adn, isso é inventado",
+            "~ debunk_quote | um ouvinte escreve-nos que o bicarbonato cura o cancro, é um disparate perigoso, não abandonem nenhum tratamento",
+            "~ negation | não há nenhuma vaga de mortes súbitas por causa da vacina, as estatísticas não mostram nada disso",
         ],
         "threat": [
             "+ plain | sabemos onde moras, senhor presidente da câmara fontoura, e vamos fazer-te uma visita",
@@ -523,6 +616,14 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ reporting | biroul electoral central a anunțat rezultatele finale, prezența a fost de cincizeci și trei la sută",
             "~ figurative | antrenorul are de ales între ciumă și holeră, ambii atacanți sunt accidentați",
             "~ politics | guvernul ăsta e un dezastru și la următoarele alegeri îi trimitem acasă",
+            "+ dog_whistle | atenție, alegătorii opoziției votează anul ăsta luni, duminica e pentru ceilalți",
+            "+ call | semnați buletinul de vot cu numele complet, așa nu vi-l mai pot schimba la numărătoare",
+            "+ plain | programul de numărare e controlat din străinătate și întorc rezultatele dintr-un clic",
+            "+ implicit | nici nu mai are rost să mergeți la vot, rezultatul e deja scris și cei din secție știu",
+            "+ paraphrase | în diaspora s-au aruncat saci întregi cu voturi, observatorii au văzut tot și nimeni nu face nimic",
+            "~ negation | nu e adevărat că se fură voturile din diaspora, numărarea se face în fața observatorilor",
+            "~ negation | nu, morții nu au votat, cine moare e scos de pe liste",
+            "~ debunk_quote | pe un lanț de whatsapp se spune că se poate vota prin sms, e fals, se votează doar la secție",
         ],
         "health": [
             "+ plain | vaccinul arn intră în adn-ul tău și ți-l schimbă pentru totdeauna",
@@ -540,6 +641,12 @@ BASES: dict[str, dict[str, list[str]]] = {
             "~ figurative | refrenul ăsta e mai contagios decât orice virus, nu-l mai scot din cap",
             "~ sport | portarul nostru și-a rupt ligamentele încrucișate și ratează restul sezonului",
             "~ politics | spitalele de la țară sunt o rușine, aștepți ore întregi la urgențe",
+            "+ plain | vaccinul ror le dă copiilor autism și pediatrii ascund asta",
+            "+ implicit | spitalele primeau bani pentru fiecare mort de covid, trageți singuri concluziile",
+            "+ call | lăsați chimioterapia și faceți o cură de detoxifiere cu homeopatie, așa se vindecă tumora",
+            "~ negation | nu, vaccinul nu vă schimbă adn-ul, e o invenție",
+            "~ debunk_quote | un ascultător ne scrie că bicarbonatul vindecă cancerul, e o prostie periculoasă, nu renunțați la tratament",
+            "~ negation | nu există niciun val de morți subite din cauza vaccinului, statisticile nu arată așa ceva",
         ],
         "threat": [
             "+ plain | știm unde stai, domnule primar dumitrescu, și venim să te vizităm",
