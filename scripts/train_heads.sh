@@ -58,11 +58,16 @@ for label in $LABELS; do
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:claim&weight=$W" \
         --data "$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&where=label_name:claim,threat&weight=$W" ;;
     health)
-      # COVID posts are capped so the conversational project-written positives and hard negatives
-      # (debunks, correct advice) are not drowned out; they weigh 3x the default project weight.
-      $CLI train --label health --out "$OUT" \
-        --data "$COVID?name=constraint-covid&text_col=tweet&label_col=label&positive=fake&limit=2000" \
-        --data "$FF?name=fullfact-health&text_col=output_text&label_col=harm&positive=some harm,indirect harm,high harm&negative=harmless&weight=3" \
+      # Public corpora through their registered readers (corpus:NAME), which leave out the public test split
+      # cct-monitor eval scores (the previous command read CONSTRAINT's and Full Fact's files whole, so the
+      # head had trained on most of its own test rows): CONSTRAINT COVID posts, CoAID (research only) and Full
+      # Fact health claims. COVID posts are capped so the conversational project-written positives and hard
+      # negatives (debunks, correct advice) are not drowned out; they weigh 3x the default project weight.
+      # --prior 0.202: the previous head's calibration share of positives, so the rules' cuts keep their meaning.
+      $CLI train --label health --out "$OUT" --prior 0.202 \
+        --data "corpus:constraint-covid?name=constraint-covid&label_col=health&group_col=group&limit=2000" \
+        --data "corpus:coaid?name=coaid&label_col=health&group_col=group&limit=1000" \
+        --data "corpus:fullfact-health?name=fullfact-health&label_col=health&group_col=group&weight=3" \
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:health&weight=$((3 * W))" \
         --data "$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&weight=$((3 * W))" \
         --data "$BG_CLEF" --data "$BG_NEITHER" "${SPOKEN[@]}" ;;
