@@ -90,6 +90,18 @@ def by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
     return {**{code: language_row(groups[code]) for code in order}, "all": language_row(results)}
 
 
+def accuracy_by_case_type(results: Sequence[CaseResult], category: str) -> dict[str, dict[str, Any]]:
+    """HateCheck-style accuracy of one category: the share of its cases, harmful and not, whose expectation
+    holds, over all of them (`all`) and per case type (the functionalities), in the order first seen."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.case.category == category:
+            groups.setdefault("all", []).append(r)
+            groups.setdefault(r.case.case_type, []).append(r)
+    return {k: {"cases": len(v), "ok": sum(r.ok for r in v), "accuracy": _ratio(sum(r.ok for r in v), len(v))}
+            for k, v in groups.items()}
+
+
 def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
     """The functional-suite section of the report: the English breakdowns, the per-language table, and every
     miss and false alarm (all languages)."""
@@ -101,6 +113,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         "by_subcategory": grouped(primary, lambda c: f"{c.category}/{c.subcategory}" if c.subcategory else None),
         "by_case_type": grouped(primary, lambda c: c.case_type, CASE_TYPES),
         "stance_above_info": stance_above_info(primary),
+        "hate_functionalities": accuracy_by_case_type(primary, "hate"),
         "by_language": by_language(results),
         "misses": [r.to_json() for r in results if r.case.harmful and not r.ok],
         "false_alarms": [r.to_json() for r in results if not r.case.harmful and not r.ok],

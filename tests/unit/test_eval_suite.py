@@ -9,7 +9,7 @@ import pytest
 
 from monitor.eval.functional import CaseResult, Fired
 from monitor.eval.suite import FunctionalCase, SuiteError, load_suite
-from monitor.eval.report import language_section
+from monitor.eval.report import hate_functionality_section, language_section
 from monitor.eval.summary import classifier_level, stance_level, summarise
 
 HARMFUL = {"id": "t-1", "category": "threat", "case_type": "plain", "polarity": "harmful", "speaker_role": "caller",
@@ -170,3 +170,15 @@ def test_stance_level_separates_harmful_cases_from_framed_ones_at_the_rules_cuts
     assert level["framed_at_0.5"] == 0.5 and level["framed_at_0.75"] == 0.0
     assert level["by_category"]["threat"]["roc_auc"] == 0.75
     assert stance_level(cases, [{"threat": 0.5}] * 5)["missing"] is True
+
+
+def test_hate_cases_get_hatecheck_style_accuracy_per_functionality_in_the_report() -> None:
+    hate = {**HARMFUL, "id": "h-1", "category": "hate", "min_severity": "low", "text": "They are vermin."}
+    counter = {**DEBUNK, "id": "h-2", "category": "hate", "case_type": "counter_speech", "text": "Calling them vermin is vile."}
+    results = [result(hate, ("hate-rule", "medium")), result({**hate, "id": "h-3"}),
+               result(counter), result({**counter, "id": "h-4"}, ("hate-rule", "high")), result(HARMFUL)]
+    table = summarise(results)["hate_functionalities"]
+    assert table == {"all": {"cases": 4, "ok": 2, "accuracy": 0.5}, "plain": {"cases": 2, "ok": 1, "accuracy": 0.5},
+                     "counter_speech": {"cases": 2, "ok": 1, "accuracy": 0.5}}
+    lines = hate_functionality_section([{"name": "current", "functional": {"hate_functionalities": table}}])
+    assert "| **all** | 0.50 (2/4) |" in lines and "| counter_speech | 0.50 (1/2) |" in lines
