@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.alert import SEVERITIES
 from monitor.classify.corpora import CorpusExample
+from monitor.eval.broadcast import TERRITORIES
 from monitor.eval.functional import unsupported_language_warnings_off
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
@@ -31,7 +32,6 @@ TOPIC = "debate-replay"
 LINES_PER_BATCH = 64
 LINE_SPACING_MS = 5000
 AUDIENCE = {"listeners": 100_000, "followers": 500_000}
-TERRITORIES = ["DE", "FR", "IE", "NL", "US"]
 CLAIM_RULESET = "fact-check"
 EXAMPLES_PER_RULE = 3
 

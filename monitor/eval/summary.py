@@ -93,13 +93,14 @@ def by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
 def accuracy_by_case_type(results: Sequence[CaseResult], category: str) -> dict[str, dict[str, Any]]:
     """HateCheck-style accuracy of one category: the share of its cases, harmful and not, whose expectation
     holds, over all of them (`all`) and per case type (the functionalities), in the order first seen."""
-    groups: dict[str, list[CaseResult]] = {}
-    for r in results:
-        if r.case.category == category:
-            groups.setdefault("all", []).append(r)
-            groups.setdefault(r.case.case_type, []).append(r)
-    return {k: {"cases": len(v), "ok": sum(r.ok for r in v), "accuracy": _ratio(sum(r.ok for r in v), len(v))}
-            for k, v in groups.items()}
+    mine = [r for r in results if r.case.category == category]
+    groups = {"all": rates(mine), **grouped(mine, lambda c: c.case_type)} if mine else {}
+
+    def accuracy(g: dict[str, Any]) -> dict[str, Any]:
+        cases, ok = g["harmful"] + g["negatives"], g["hits"] + g["negatives"] - g["false_alarms"]
+        return {"cases": cases, "ok": ok, "accuracy": _ratio(ok, cases)}
+
+    return {k: accuracy(g) for k, g in groups.items()}
 
 
 def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
