@@ -73,7 +73,7 @@ def _pcts(d: dict[str, float | None]) -> str:
 
 def host_cpu_lines(pipe: dict[str, Any]) -> list[str]:
     """Where the machine's CPU went in each phase, per decided chunk (the broker and load generator share the cores)."""
-    phases = [("capacity", pipe.get("capacity") or {})] + [(f"{100 * ld['load']:.0f} %", ld) for ld in pipe.get("loads", [])]
+    phases = [("capacity", pipe.get("capacity") or {}), ("live", pipe.get("live_capacity") or {})] + [(f"{100 * ld['load']:.0f} %", ld) for ld in pipe.get("loads", [])]
     rows = [(name, ph["host_cpu_ms_per_chunk"]) for name, ph in phases if ph.get("host_cpu_ms_per_chunk")]
     if not rows:
         return []
@@ -130,6 +130,12 @@ def render(result: dict[str, Any]) -> str:
                          f"{mixed['peak_rss_mb']} MiB; CPU {_fmt(mixed.get('cpu_s_per_chunk'))} s/chunk")
         if pipe.get("partitions_per_consumer") and pipe["consumers"] > 1:
             lines.append(f"  partitions per replica: {pipe['partitions_per_consumer']}")
+        live = pipe.get("live_capacity")
+        if live:
+            lines.append(f"  with the load generator producing ({live['achieved_cps']} chunks/s offered"
+                         f"{', producer-limited' if live['producer_limited'] else ''}): {live['throughput_cps']} chunks/s "
+                         f"decided = {live['vs_drain']} of the drain; the offered loads below are fractions of "
+                         f"{pipe.get('load_basis_cps')} chunks/s")
         lines += ["", f"{'offered load':<14}{'offered/s':>10}{'sent/s':>9}  {'ts→decision p50/p95/p99 s':<28}"
                   f"{'ts→alert p50/p95/p99 s':<25}{'alerts':>7}{'CPU s/chunk':>12}"]
         for ld in pipe.get("loads", []):

@@ -46,9 +46,14 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
     assert pipe["replica_exit_codes"] == [0] and pipe["replica_failures"] == []
     assert pipe["model_info"]["precision"].startswith("onnx-int8") and pipe["model_info"]["device"] == "cpu"
     assert [ld["load"] for ld in pipe["loads"]] == [0.25, 0.5]
+    # the paced loads are fractions of the capacity measured while the load generator itself produces
+    live = pipe["live_capacity"]
+    assert live["decided"] == live["chunks"] > 0 and live["throughput_cps"] > 0
+    assert pipe["load_basis_cps"] == min(live["throughput_cps"], pipe["throughput_cps"])
+    assert [ld["offered_cps"] for ld in pipe["loads"]] == [round(max(1.0, f * pipe["load_basis_cps"]), 1) for f in (0.25, 0.5)]
     # the broker is local: its CPU is told apart from the monitor's, the load generator's and the rest
     assert pipe["broker_cpu_measured"] is True
-    for phase in (pipe["capacity"], *pipe["loads"]):
+    for phase in (pipe["capacity"], live, *pipe["loads"]):
         host = phase["host_cpu_ms_per_chunk"]
         assert set(host) == {"monitor", "broker", "load_generator", "other", "cores_busy"}
         assert host["monitor"] > 0 and host["broker"] > 0 and host["cores_busy"] > 0
@@ -67,5 +72,5 @@ def test_bench_reports_the_three_measurements(kafka_bootstrap: str, tmp_path: Pa
     assert sum(mixed["languages"].values()) == 200
     assert {"pipeline_vs_ceiling", "pipeline_vs_naive", "peak_rss_mb"} <= set(report["ratios"])
     for line in ("naive", "model ceiling", "full pipeline via Kafka", "mixed languages", "English-only capacity",
-                 "machine CPU ms per decided chunk"):
+                 "with the load generator producing", "machine CPU ms per decided chunk"):
         assert line in proc.stdout
