@@ -218,10 +218,11 @@ reads the days the call's other lines point to); `alone`, for fewer lines; `date
 
 - Weights: `retrieval.safetensors`, sha256 `{sha256}` (checked on load against `retrieval.json`).
 - Trained with: `{provenance['command']}` (seeded, single-threaded; same data and seed, same sha256), config in
-  `retrieval.json`. The adapter's settings and the first 19 features were chosen earlier by looking at dev
-  MAP@5; the where-stated, candidate-agreement and call-agreement features, the heads and
-  C = {provenance['config']['rerank_c']} were chosen by cross-validation on the train queries grouped by debate
-  (5 folds, and forward splits by debate date); dev was read twice, to report.
+  `retrieval.json`. The adapter's settings and the first 21 features (the 2 date ones included) were chosen
+  earlier by looking at dev MAP@5; the where-stated, candidate-agreement and call-agreement features, the
+  heads and C = {provenance['config']['rerank_c']} were chosen by cross-validation on the train queries grouped
+  by debate (5 folds, and forward splits by debate date); dev was read for two candidate models (the
+  first without the call-agreement features), to report.
 - **Research use only (flagged).** Data: CheckThat! 2022 Task 2B (English debates → PolitiFact) **train qrels
   only** (`../shared/datasets/checkthat2022-task2b-debates/`); dev qrels are never read, test queries are not in
   the repository. Licence (dataset README): the re-host is CC BY-SA 3.0 DE; the underlying CheckThat! data is
