@@ -3,8 +3,9 @@
 Reports MAP@5 (the CheckThat! 2B official measure), MRR and Recall@1/5/20 per split, for plain BM25,
 plain dense cosine and the fused retriever (with and without the preceding debate lines as context),
 and, given a retrieval model (`retrieval_model`, trained on the train split), its adapted first stage
-and the re-ranked ranking `narratives search` returns, on the splits it was not trained on; all in the
-same run over the same index. Fusion weights are chosen on the train split only.
+and the re-ranked rankings `narratives search` returns (a split's lines in one call, each line alone, and
+with the debate's date), on the splits it was not trained on; all in the same run over the same index.
+Fusion weights are chosen on the train split only.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Query:
     date: dt.date | None = None
 
 
-_STATED = re.compile(r"stated on ([A-Z][a-z]+ \d{1,2}, \d{4})")
+_STATED = re.compile(r"stated on ([A-Z][a-z]+ \d{1,2}, \d{4})(.*)")
 
 
 def stated_on(field: str | None) -> dt.date | None:
@@ -47,6 +48,12 @@ def stated_on(field: str | None) -> dt.date | None:
         return dt.datetime.strptime(m.group(1), "%B %d, %Y").date() if m else None
     except ValueError:
         return None
+
+
+def stated_where(field: str | None) -> str:
+    """Where a PolitiFact claim was made, from its `date` field (" in a campaign mailer.:"); "" when it says nothing."""
+    m = _STATED.search(field or "")
+    return m.group(2).strip(" .:") if m else ""
 
 
 def said_on(query_id: str) -> dt.date | None:
@@ -67,9 +74,11 @@ class Scores:
 
 def vclaim_document(claim: VerifiedClaim) -> Document:
     """A verified claim as an index document: the claim and, when there is one, the fact-check's title, with
-    the claim's speaker and the day it was stated (re-ranker features)."""
+    the claim's speaker, the day it was stated and the kind of place (re-ranker features)."""
+    from monitor.narratives.pair_features import venue
+
     return Document(claim.id, (claim.claim, claim.title) if claim.title else (claim.claim,), claim.speaker or "",
-                    stated_on(claim.date))
+                    stated_on(claim.date), venue(stated_where(claim.date)))
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:
@@ -191,20 +200,28 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, mode
 
 
 def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tuple[str, np.ndarray]]:
-    """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked rankings, without
-    the queries' dates (what `narratives search` is given) and with them, as queries × documents score
-    matrices (the re-ranked depth above everything else)."""
+    """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked rankings: the split's
+    lines searched in one call without their dates (what `narratives search` is given from outside), each line
+    in a call of its own, and with the dates; as queries × documents score matrices (the re-ranked depth above
+    everything else)."""
     texts = [q.text for q in queries]
     vectors = QueryVectors(index.encoder.encode(texts))
     fused, dense, lexical = index.scores(texts, None, vectors)
-    rows = [("BM25 + dense (adapter)", fused)]
-    for name, dates in (("BM25 + dense (adapter) + re-rank (narratives search)", None),
-                        ("BM25 + dense (adapter) + re-rank + the debate's date", [q.date for q in queries])):
-        idx, prob = index.rerank(texts, vectors, fused, dense, lexical, max(KS), dates)
-        reranked = np.full_like(fused, -1.0)
-        np.put_along_axis(reranked, idx, prob + 1.0, axis=1)
-        rows.append((name, reranked))
-    return rows
+
+    def reranked(rows: Sequence[int], dates: list[dt.date | None] | None) -> np.ndarray:
+        part = list(rows)
+        idx, prob = index.rerank([texts[i] for i in part], QueryVectors(vectors.plain[part]), fused[part], dense[part],
+                                 lexical[part], max(KS), dates)
+        out = np.full((len(part), fused.shape[1]), -1.0, dtype=fused.dtype)
+        np.put_along_axis(out, idx, prob + 1.0, axis=1)
+        return out
+
+    every = range(len(texts))
+    return [("BM25 + dense (adapter)", fused),
+            ("BM25 + dense (adapter) + re-rank (narratives search)", reranked(every, None)),
+            ("BM25 + dense (adapter) + re-rank, one line per call",
+             np.concatenate([reranked([i], None) for i in every])),
+            ("BM25 + dense (adapter) + re-rank + the debate's date", reranked(every, [q.date for q in queries]))]
 
 
 def render_table(rows: list[tuple[str, str, Scores]]) -> str:

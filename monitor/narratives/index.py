@@ -11,7 +11,8 @@
   a rule's `min_score` means the same for every chunk.
 - Learned model (optional, `retrieval_model`; `narratives search` uses the shipped one): the query
   embedding goes through a trained linear adapter before the cosine, the fusion is the model's, and the
-  top candidates are re-ranked by its logistic regression; a match's score is then that probability.
+  top candidates are re-ranked by its logistic regression (a head chosen by whether the query's day is
+  given and how many lines the call has, `retrieval_model.head_for`); a match's score is then that probability.
 
 One `search` call embeds a whole batch of utterances at once (or takes the vectors the caller computed
 once for several indexes).
@@ -47,12 +48,13 @@ class TextEncoder(Protocol):
 @dataclass(frozen=True)
 class Document:
     """One matchable claim: its id, the wordings compared densely (BM25 indexes them joined) and who made
-    the claim and on which day, when known (re-ranker features)."""
+    the claim, on which day and in what kind of place (`pair_features.VENUES`), when known (re-ranker features)."""
 
     id: str
     texts: tuple[str, ...]
     speaker: str = ""
     stated: dt.date | None = None
+    venue: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ class NarrativeIndex:
 
             model.check_encoder(encoder.dim, encoder.variant)
             self.pair_features = DocumentFeatures([" ".join(d.texts) for d in self.docs], [d.speaker for d in self.docs],
-                                                  [d.stated for d in self.docs])
+                                                  [d.stated for d in self.docs], [d.venue for d in self.docs])
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -294,17 +296,23 @@ class NarrativeIndex:
     def rerank(self, queries: Sequence[str], vectors: QueryVectors, fused: np.ndarray, dense: np.ndarray,
                lexical: np.ndarray, keep: int, dates: Sequence[dt.date | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(document indices, probabilities), queries × max(depth, keep) cut to `keep`: the fused top
-        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates` as in `search`."""
+        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates` as in `search`.
+        The queries of one call are re-ranked together: each reads the days the others' top candidates were
+        stated (`DocumentFeatures.batch_days`)."""
         assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
         from monitor.narratives.pair_features import FirstStage
+        from monitor.narratives.retrieval_model import head_for
 
         cand = top_ranks(fused, max(self.model.depth, keep))
         raw = self.best_per_document(vectors.plain)
         clause = self.clause_scores(queries, dense)
+        batch = self.pair_features.batch_days(queries, cand, fused)
         idx, prob = [], []
         for i, query in enumerate(queries):
             first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
-            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, dates[i] if dates else None))
+            when = dates[i] if dates else None
+            head = head_for(when is not None, len(queries))
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, when, batch[i]), head)
             order = np.argsort(-p, kind="stable")[:keep]
             idx.append(cand[i][order])
             prob.append(p[order])

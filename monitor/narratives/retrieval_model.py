@@ -5,10 +5,15 @@ logistic-regression re-ranker over the fused top candidates.
   cosine with the documents' wordings. Documents are not mapped, so their cached embeddings (keyed by the
   encoder's variant) are the same with or without it, and it reuses the encoder forward the monitor runs.
 - Re-ranker: the top `depth` documents of the fused score are re-scored by a logistic regression over
-  `pair_features.FEATURES` (standardised); a match's score is its probability.
+  the pair features (standardised); a match's score is its probability. Three heads, fitted on the same
+  candidates (`HEADS`): `dated` over all of `pair_features.FEATURES`, for a query whose day is given;
+  `undated` without the date-comparing features, for a query searched with at least `MIN_BATCH` others
+  (which it reads, `pair_features.BATCH_FEATURES`); `alone` without those either. A head fitted with a
+  feature and then given zeros ranks worse than one that never saw it.
 
-Files: `retrieval.safetensors` (adapter, feature mean/scale, coefficients) and `retrieval.json` (fusion,
-depth, feature names, the encoder it was trained on, the weights file's sha256, which loading checks).
+Files: `retrieval.safetensors` (adapter, each head's feature mean/scale and coefficients) and `retrieval.json`
+(fusion, depth, feature names, heads' intercepts, the encoder it was trained on, the weights file's sha256,
+which loading checks).
 Train it with `cct-monitor narratives train-retrieval` (see `monitor/narratives/train_retrieval.py`).
 """
 
@@ -22,9 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from monitor.classify.encoder import file_sha256
-from monitor.narratives.pair_features import FEATURES
+from monitor.narratives.pair_features import ALONE, FEATURES, UNDATED
 
-FORMAT = "cct-narrative-retrieval/1"
+FORMAT = "cct-narrative-retrieval/2"
+HEADS = {"dated": tuple(range(len(FEATURES))), "undated": UNDATED, "alone": ALONE}  # head: its feature columns
+MIN_BATCH = 20  # lines in one call for the undated head (its training calls had about 90)
 WEIGHTS = "retrieval.safetensors"
 META = "retrieval.json"
 
@@ -42,17 +49,28 @@ def adapt(adapter: np.ndarray, query_vectors: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Head:
+    """A logistic regression over standardised features."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        logits = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+@dataclass(frozen=True)
 class RetrievalModel:
-    """Adapter, fusion and re-ranker; `sha256` is the weights file's."""
+    """Adapter, fusion and the re-ranker's heads (`HEADS`); `sha256` is the weights file's."""
 
     adapter: np.ndarray
     dense_weight: float
     bm25_k: float
     depth: int
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    heads: dict[str, Head]
     encoder_variant: str
     sha256: str = ""
 
@@ -60,10 +78,9 @@ class RetrievalModel:
         """Query embeddings mapped by the adapter, L2-normalised."""
         return adapt(self.adapter, query_vectors)
 
-    def rerank_scores(self, features: np.ndarray) -> np.ndarray:
-        """Probability that each candidate (a row of features) is a match."""
-        logits = ((features - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+    def rerank_scores(self, features: np.ndarray, head: str) -> np.ndarray:
+        """Probability that each candidate (a row of all `FEATURES`) is a match, by `head` (`head_for`)."""
+        return self.heads[head].probability(features[:, list(HEADS[head])])
 
     def check_encoder(self, dim: int, variant: str) -> None:
         """Refuse an encoder other than the one the adapter was trained on (same weights; any engine)."""
@@ -72,17 +89,25 @@ class RetrievalModel:
                              f"(dim {self.adapter.shape[0]}), not {variant} (dim {dim})")
 
 
+def head_for(dated: bool, lines: int) -> str:
+    """The head for a query with or without its day, searched in a call of `lines` lines."""
+    return "dated" if dated else "undated" if lines >= MIN_BATCH else "alone"
+
+
 def save(model: RetrievalModel, directory: Path, provenance: dict[str, object]) -> str:
     """Write the two files; returns the weights' sha256."""
     from safetensors.numpy import save_file
 
     directory.mkdir(parents=True, exist_ok=True)
-    tensors = {"adapter": model.adapter, "mean": model.mean, "scale": model.scale, "coef": model.coef}
+    heads = model.heads
+    tensors = {"adapter": model.adapter, **{f"{name}.{part}": getattr(head, part) for name, head in heads.items()
+                                            for part in ("mean", "scale", "coef")}}
     save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, str(directory / WEIGHTS))
     sha = file_sha256(directory / WEIGHTS)
     meta = {"format": FORMAT, "weights": WEIGHTS, "sha256": sha, "features": list(FEATURES),
-            "dense_weight": model.dense_weight, "bm25_k": model.bm25_k, "depth": model.depth,
-            "intercept": model.intercept, "encoder_variant": model.encoder_variant, **provenance}
+            "head_features": {n: [FEATURES[i] for i in cols] for n, cols in HEADS.items()},
+            "dense_weight": model.dense_weight, "bm25_k": model.bm25_k, "depth": model.depth, "intercepts": {n: h.intercept for n, h in heads.items()},
+            "encoder_variant": model.encoder_variant, **provenance}
     (directory / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return sha
 
@@ -101,8 +126,10 @@ def load(directory: Path) -> RetrievalModel:
     if sha != meta.get("sha256"):
         raise ValueError(f"{directory / WEIGHTS}: sha256 {sha} does not match {META} ({meta.get('sha256')})")
     t = load_file(str(directory / WEIGHTS))
+    heads = {name: Head(t[f"{name}.mean"], t[f"{name}.scale"], t[f"{name}.coef"], float(meta["intercepts"][name]))
+             for name in HEADS}
     return RetrievalModel(t["adapter"], float(meta["dense_weight"]), float(meta["bm25_k"]), int(meta["depth"]),
-                          t["mean"], t["scale"], t["coef"], float(meta["intercept"]), str(meta["encoder_variant"]), sha)
+                          heads, str(meta["encoder_variant"]), sha)
 
 
 def load_default() -> RetrievalModel | None:

@@ -88,28 +88,53 @@ def test_eval_reports_the_search_model_beside_bm25_on_dev(tmp_path: Path) -> Non
     assert ("BM25 + dense (adapter) + re-rank (narratives search)", "train") not in systems
 
 
-def test_the_re_ranker_prefers_the_claim_stated_before_the_query_and_ignores_dates_it_lacks() -> None:
+def test_the_re_ranker_prefers_the_claim_stated_before_the_query_and_without_a_date_the_one_said_in_a_debate() -> None:
     import datetime as dt
-    from dataclasses import replace
 
-    from monitor.narratives.evaluate import said_on, stated_on
+    from monitor.narratives.evaluate import said_on, stated_on, stated_where
     from monitor.narratives.index import Document, NarrativeIndex
     from monitor.narratives.matcher import shared_default_encoder
+    from monitor.narratives.pair_features import venue
 
     assert stated_on("stated on October 22, 2019 in a campaign mailer.:") == dt.date(2019, 10, 22)
     assert stated_on("in a tweet") is None and stated_on(None) is None
+    assert stated_where("stated on October 22, 2019 in a campaign mailer.:") == "in a campaign mailer"
+    assert stated_where("in a tweet") == "" and stated_where(None) == ""
+    assert [venue(w) for w in ("in a debate in Las Vegas", "in a Facebook post", "in a letter", "")] == [
+        "debate", "online", "other", ""]
     assert said_on("20121023_third_presidential_debate_0959") == dt.date(2012, 10, 23) and said_on("debate_7") is None
     claim = ("Unemployment among veterans is lower than in the general population.",)
-    later = Document("stated-later", claim, "Senator Hale", dt.date(2016, 3, 1))
-    before = Document("stated-before", claim, "Senator Hale", dt.date(2012, 9, 1))
     filler = [Document(f"other-{i}", (text,)) for i, text in enumerate(
         ["The state cut school funding by a fifth.", "Crime doubled in the city since 2015.", "Wind farms cause cancer."])]
     model = load(default_model_dir())
-    index = NarrativeIndex([later, before, *filler], shared_default_encoder(), None, model=model)
     said = ["veterans' unemployment is now lower than the general population"]
+    later = Document("stated-later", claim, "Senator Hale", dt.date(2016, 3, 1))
+    before = Document("stated-before", claim, "Senator Hale", dt.date(2012, 9, 1))
+    index = NarrativeIndex([later, before, *filler], shared_default_encoder(), None, model=model)
     dated = index.search(said, top_k=2, dates=[dt.date(2012, 10, 23)])[0]
     assert dated[0].id == "stated-before" and dated[0].score > dated[1].score
-    # without the query's date the claims' dates change nothing: the ranking of an index that has none
-    undated = index.search(said, top_k=5)
-    no_dates = NarrativeIndex([replace(d, stated=None) for d in (later, before, *filler)], shared_default_encoder(), None, model=model)
-    assert undated == no_dates.search(said, top_k=5) and undated[0][0].id == "stated-later"
+    # the same claim, the same day, said in a debate and posted online: a debate sentence repeats the former
+    posted = Document("posted", claim, "Senator Hale", dt.date(2012, 9, 1), "online")
+    debated = Document("debated", claim, "Senator Hale", dt.date(2012, 9, 1), "debate")
+    index = NarrativeIndex([posted, debated, *filler], shared_default_encoder(), None, model=model)
+    undated = index.search(said, top_k=2)[0]
+    assert undated[0].id == "debated" and undated[0].score > undated[1].score
+
+
+def test_lines_of_one_call_date_each_other_and_a_repeated_line_is_not_another() -> None:
+    import datetime as dt
+
+    from monitor.narratives.pair_features import BATCH_FEATURES, DocumentFeatures
+
+    days = [dt.date(2016, 10, 9), dt.date(2016, 10, 10), dt.date(2011, 3, 1), None]
+    feats = DocumentFeatures(["claim a", "claim b", "claim c", "claim d"], ["", "", "", ""], days)
+    # line 0 ranks the 2011 claim first, then the 2016 one, then the undated; line 1 ranks the other 2016 claim top
+    candidates = np.array([[2, 0, 3], [1, 2, 3]])
+    fused = np.array([[0.5, 0.5, 0.6, 0.1], [0.1, 0.9, 0.2, 0.1]], dtype=np.float32)
+    out = feats.batch_days(["what was said", "something else that was said"], candidates, fused)
+    assert out.shape == (2, 3, len(BATCH_FEATURES))
+    sameday, period = out[0, :, 0], out[0, :, 1]
+    assert sameday[1] > 0.5 > sameday[0] and period[1] > period[0]  # claim a was stated the day before line 1's top claim
+    assert out[0, 2].tolist() == [0.0, 0.0]  # a claim without a day
+    alone = feats.batch_days(["what was said", "what was said"], candidates, fused)
+    assert not alone.any()
