@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def spoken_sentences() -> list[str]:
     """The English bundled spoken training texts (`monitor/data/spoken`), what the export calibrates on."""
-    from monitor.classify.onnx_export import calibration_texts
+    from monitor.classify.onnx_export import CALIBRATION_TEXTS, calibration_texts
 
-    return calibration_texts()
+    return calibration_texts(CALIBRATION_TEXTS)
 
 
 def train_sentences(datasets: Path | None, per_source: int, spoken: bool = True) -> list[str]:
@@ -152,10 +152,14 @@ def main() -> None:
     ffn_down = ox.ffn_down_projections(fp32, 1536, 384)
     value = [m for m in matmuls if "/value/" in m]
 
-    def measure(label: str, exclude: set[str], smooth: dict[str, np.ndarray] | None = None, alpha: float = 0.5) -> None:
+    def measure(label: str, exclude: set[str], smooth: dict[str, np.ndarray] | None = None, alpha: float = 0.5,
+                shift: dict[str, float] | None = None) -> None:
         dst = args.work / "variant.onnx"
-        n = ox.quantize_per_token(fp32, dst, exclude, smooth=smooth, alpha=alpha)
+        n = ox.quantize_per_token(fp32, dst, exclude, smooth=smooth, alpha=alpha, shift=shift)
         emb, rate = runner.embed(dst, timed=True)
+        report(label, n, emb, rate)
+
+    def report(label: str, n: int, emb: np.ndarray, rate: float) -> None:
         cos = (emb * ref).sum(1) / (np.linalg.norm(emb, axis=1) * np.linalg.norm(ref, axis=1))
         scores = head_scores(emb, texts)
         deltas = " ".join(f"{k} {np.abs(scores[k] - ref_scores[k]).max():.3f}" for k in ref_scores)
@@ -192,9 +196,17 @@ def main() -> None:
         "smooth-0.8+V-fp32": (set(value), act, 0.8),
         **{f"smooth-{a}-not-down+down-1": (set(ffn_down[:1]), {m: act[m] for m in matmuls if m not in ffn_down}, a)
            for a in (0.5, 0.6, 0.7, 0.8, 0.9)},
+        "smooth-0.7-not-down+down-1+shift-down": (set(ffn_down[:1]), {m: act[m] for m in matmuls if m not in ffn_down},
+                                                  0.7, {m: 0.17 for m in ffn_down}),
+        "smooth-0.7-not-down+shift-down": (set(), {m: act[m] for m in matmuls if m not in ffn_down}, 0.7,
+                                           {m: 0.17 for m in ffn_down}),
     }
-    for name in [v.strip() for v in args.variants.split(",") if v.strip()] or list(variants):
-        measure(name, *variants[name])
+    for name in [v.strip() for v in args.variants.split(",") if v.strip()] or [*variants, "export"]:
+        if name == "export":  # the graph `cct-monitor model export` writes (its own calibration)
+            emb, rate = runner.embed(args.work / ox.FILES["int8"], timed=True)
+            report(name, json.loads((args.work / "manifest.json").read_text())["files"]["int8"]["int8_matmuls"], emb, rate)
+        else:
+            measure(name, *variants[name])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ FP32_FFN_LAYERS = 1
 #: moved their outliers into the weights and lost more than it gained). On public train sentences it took the
 #: mean 1 − cosine vs fp32 from 9.6e-4 to 2.9e-4 (`python scripts/quant_sensitivity.py`, docs/engine.md).
 SMOOTH_ALPHA = 0.7
+#: GELU(x) ≥ −0.1700: a down-projection's input plus this is never negative, so it is quantised per token over
+#: [0, max] with all 256 levels instead of [−max, max] (twice the resolution), c·ΣW subtracted after the product.
+GELU_SHIFT = 0.17
 CALIBRATION_DIR = Path(__file__).resolve().parents[1] / "data" / "spoken"
 #: At most this many calibration texts (evenly spaced over `calibration_texts()`).
 CALIBRATION_TEXTS = 1024
@@ -83,7 +86,8 @@ def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisio
         return False
     if manifest.get("fp32_ffn_layers") != fp32_ffn_layers or manifest.get("exported_with", {}).get("opset") != OPSET:
         return False
-    if manifest.get("smoothing", {}).get("alpha") != smooth_alpha:
+    smoothing = manifest.get("smoothing", {})
+    if smoothing.get("alpha") != smooth_alpha or (smooth_alpha is not None and smoothing.get("down_projection_shift") != GELU_SHIFT):
         return False
     files = manifest["files"]
     if any(p not in files for p in precisions):
@@ -119,8 +123,8 @@ def calibration_texts(limit: int | None = None) -> list[str]:
 
 
 def activation_peaks(graph_path: Path, feeds: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
-    """Per last-axis channel, the max |value| of each named tensor of the graph over the real (unmasked)
-    tokens of every batch in `feeds` (run on ONNX Runtime with those tensors added as outputs)."""
+    """Per last-axis channel, the max |value| of each named tensor of the graph over the real tokens of every
+    batch in `feeds` (its `attention_mask` says which; run on ONNX Runtime with those tensors as outputs)."""
     import numpy as np
     import onnx
     import onnxruntime as ort
@@ -131,11 +135,13 @@ def activation_peaks(graph_path: Path, feeds: Sequence[dict[str, Any]], names: S
                               for n in names if n not in have)
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    options.intra_op_num_threads = 1  # the same sums whatever the host's cores
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    inputs = [i.name for i in session.get_inputs()]
     peaks: dict[str, Any] = {}
     for feed in feeds:
         mask = feed["attention_mask"].astype(bool)
-        for name, value in zip(names, session.run(list(names), feed), strict=True):
+        for name, value in zip(names, session.run(list(names), {k: feed[k] for k in inputs}), strict=True):
             m = np.abs(value[mask]).max(axis=0)
             peaks[name] = np.maximum(peaks[name], m) if name in peaks else m
     return peaks
@@ -160,7 +166,7 @@ def smoothing_peaks(graph_path: Path, tokenizer: Any, input_names: Sequence[str]
 
 
 def quantize_per_token(src: Path, dst: Path, exclude: set[str], smooth: dict[str, Any] | None = None,
-                       alpha: float = 0.5) -> int:
+                       alpha: float = 0.5, shift: dict[str, float] | None = None) -> int:
     """Rewrite every MatMul with a constant weight (except `exclude`) as an int8 MatMul; returns how many.
 
     Weights: int8, symmetric, one scale per output channel. Activations: flattened to one row per token
@@ -171,7 +177,8 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str], smooth: dict[str
     MatMulIntegerToFloat, which assumes a per-tensor activation scale and gives wrong results.)
     `smooth` maps a MatMul to its per-input-channel activation peaks: that node's input is divided by
     s = peak^alpha / weight-row-peak^(1-alpha) (a constant Mul) and the weight's rows multiplied by s before
-    quantisation (exact in real arithmetic; see SMOOTH_ALPHA).
+    quantisation (exact in real arithmetic; see SMOOTH_ALPHA). `shift` maps a MatMul to a constant c with
+    input + c ≥ 0 (see GELU_SHIFT): its tokens are quantised over [0, max] (zero point 0) and c·ΣW subtracted.
     """
     import numpy as np
     import onnx
@@ -181,6 +188,7 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str], smooth: dict[str
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
     consts = {"q_zp": np.array(128, dtype=np.uint8), "q_127": np.array(127.0, dtype=np.float32),
+              "q_zp0": np.array(0, dtype=np.uint8), "q_255": np.array(255.0, dtype=np.float32),
               "q_eps": np.array(1e-8, dtype=np.float32), "q_last": np.array([-1], dtype=np.int64)}
     added = [numpy_helper.from_array(v, k) for k, v in consts.items()]
     nodes, count = [], 0
@@ -193,30 +201,47 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str], smooth: dict[str
         p = f"q{count}"
         if smooth and node.name in smooth:
             s = np.maximum(smooth[node.name], 1e-5) ** alpha / np.maximum(np.abs(w).max(axis=1), 1e-5) ** (1 - alpha)
-            s = np.clip(s, 1e-2, 1e2).astype(np.float32)
+            # on a grid of 1/8 octave, so last-bit differences in the calibration run (another CPU's
+            # kernels) do not change the graph
+            s = np.exp2(np.round(np.log2(np.clip(s, 1e-2, 1e2)) * 8) / 8).astype(np.float32)
             w = w * s[:, None]
             added.append(numpy_helper.from_array((1.0 / s).astype(np.float32), f"{p}_inv_s"))
             nodes.append(helper.make_node("Mul", [a, f"{p}_inv_s"], [f"{p}_sm"]))
             a = f"{p}_sm"
         w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
-        added += [numpy_helper.from_array(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), f"{p}_w"),
-                  numpy_helper.from_array(w_scale, f"{p}_ws"),
+        wq = np.clip(np.round(w / w_scale), -127, 127).astype(np.int8)
+        added += [numpy_helper.from_array(wq, f"{p}_w"), numpy_helper.from_array(w_scale, f"{p}_ws"),
                   numpy_helper.from_array(np.array([-1, w.shape[0]], dtype=np.int64), f"{p}_rows")]
+        lead = [helper.make_node("Shape", [a], [f"{p}_lead"], end=-1)]
+        if shift and node.name in shift:
+            # x + c ≥ 0: quantised over [0, max] with all 256 levels (zero point 0); the constant c·ΣW taken off after
+            c = float(shift[node.name])
+            added += [numpy_helper.from_array(np.array(c, dtype=np.float32), f"{p}_c"),
+                      numpy_helper.from_array((c * wq.astype(np.float32).sum(axis=0) * w_scale).astype(np.float32), f"{p}_cw")]
+            a_zp, levels = "q_zp0", "q_255"
+            lead += [helper.make_node("Add", [a, f"{p}_c"], [f"{p}_sh"]),
+                     helper.make_node("Reshape", [f"{p}_sh", f"{p}_rows"], [f"{p}_a"]),
+                     helper.make_node("ReduceMax", [f"{p}_a"], [f"{p}_max"], axes=[1], keepdims=0)]
+            tail = [helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y0"]),
+                    helper.make_node("Sub", [f"{p}_y0", f"{p}_cw"], [f"{p}_y"])]
+        else:
+            a_zp, levels = "q_zp", "q_127"
+            lead += [helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
+                     helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
+                     helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0)]
+            tail = [helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"])]
         nodes += [
-            helper.make_node("Shape", [a], [f"{p}_lead"], end=-1),
-            helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
-            helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
-            helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0),
+            *lead,
             helper.make_node("Max", [f"{p}_max", "q_eps"], [f"{p}_max1"]),
-            helper.make_node("Div", [f"{p}_max1", "q_127"], [f"{p}_as"]),
+            helper.make_node("Div", [f"{p}_max1", levels], [f"{p}_as"]),
             helper.make_node("Shape", [f"{p}_as"], [f"{p}_m"]),
-            helper.make_node("Expand", ["q_zp", f"{p}_m"], [f"{p}_zp"]),
+            helper.make_node("Expand", [a_zp, f"{p}_m"], [f"{p}_zp"]),
             helper.make_node("QuantizeLinear", [f"{p}_a", f"{p}_as", f"{p}_zp"], [f"{p}_aq"], axis=0),
-            helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", "q_zp"], [f"{p}_y32"], name=f"{node.name}_int8"),
+            helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", a_zp], [f"{p}_y32"], name=f"{node.name}_int8"),
             helper.make_node("Cast", [f"{p}_y32"], [f"{p}_yf"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [f"{p}_yf", f"{p}_ws"], [f"{p}_yw"]),
             helper.make_node("Unsqueeze", [f"{p}_as", "q_last"], [f"{p}_as1"]),
-            helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"]),
+            *tail,
             helper.make_node("Concat", [f"{p}_lead", "q_last"], [f"{p}_shape"], axis=0),
             helper.make_node("Reshape", [f"{p}_y", f"{p}_shape"], [node.output[0]]),
         ]
@@ -357,7 +382,8 @@ def export_encoder(
         if smooth_alpha is not None:
             calibration = calibration_texts(CALIBRATION_TEXTS)
             smooth = smoothing_peaks(fp32, tokenizer, input_names, calibration, exclude=set(down))
-        quantized = quantize_per_token(fp32, int8, set(fp32_nodes), smooth, smooth_alpha or 0.0)
+        shift = {name: GELU_SHIFT for name in down} if smooth_alpha is not None else {}
+        quantized = quantize_per_token(fp32, int8, set(fp32_nodes), smooth, smooth_alpha or 0.0, shift)
         embedding_rows = quantize_embedding_tables(int8, int8_embedding_rows) if int8_embedding_rows else 0
         for stale in [*FILES.values(), TOKENIZER, MANIFEST]:
             (out_dir / stale).unlink(missing_ok=True)
@@ -394,6 +420,7 @@ def export_encoder(
     if smooth_alpha is not None:
         manifest["smoothing"] = {
             "alpha": smooth_alpha, "int8_matmuls_smoothed": len(smooth),
+            "down_projection_shift": GELU_SHIFT,
             "calibration": f"{len(calibration)} English texts of monitor/data/spoken",
             "calibration_sha256": hashlib.sha256("\n".join(calibration).encode("utf-8")).hexdigest(),
         }
