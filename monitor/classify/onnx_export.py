@@ -117,6 +117,8 @@ def calibration_texts(limit: int | None = None) -> list[str]:
             if line.strip():
                 texts.append(json.loads(line)["text"])
     texts = list(dict.fromkeys(texts))
+    if not texts:
+        raise ValueError(f"no calibration texts in {CALIBRATION_DIR} (the package's spoken training sets are missing)")
     if limit is None or len(texts) <= limit:
         return texts
     return [texts[i * len(texts) // limit] for i in range(limit)]
@@ -283,16 +285,16 @@ def quantize_embedding_tables(path: Path, min_rows: int) -> int:
 
 
 def _save_rewritten(model: Any, nodes: list[Any], added: list[Any], dst: Path) -> None:
-    """Replace the graph's nodes with `nodes`, keep the initializers they still read plus `added`, check, save."""
+    """Replace the graph's nodes with `nodes`, keep the initializers (old and `added`) they read, check, save."""
     import onnx
 
     graph = model.graph
     used = {name for n in nodes for name in n.input}
-    kept = [init for init in graph.initializer if init.name in used]
+    kept = [init for init in [*graph.initializer, *added] if init.name in used]
     del graph.node[:]
     graph.node.extend(nodes)
     del graph.initializer[:]
-    graph.initializer.extend(kept + added)
+    graph.initializer.extend(kept)
     onnx.checker.check_model(model)
     onnx.save(model, str(dst))
 

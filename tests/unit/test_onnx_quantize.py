@@ -82,3 +82,11 @@ def test_calibration_texts_are_bundled_training_text_never_suite_cases() -> None
     assert len(limited) == 100 and set(limited) <= set(texts)
     suite = {case.text for case in load_suite(DEFAULT_SUITE)}
     assert not suite & set(texts)
+
+
+def test_an_export_without_its_calibration_texts_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.classify.onnx_export as ox
+
+    monkeypatch.setattr(ox, "CALIBRATION_DIR", tmp_path)
+    with pytest.raises(ValueError, match="no calibration texts"):
+        ox.calibration_texts()
