@@ -1,13 +1,17 @@
 """How far each int8 choice moves the English encoder from fp32: per-node sensitivity and whole variants.
 
     python scripts/quant_sensitivity.py [--per-node] [--texts 600] [--threads 2] [--work /tmp/cct-quant]
+                                        [--datasets DIR] [--calibration split|bundled] [--variants a,b]
 
 Exports the encoder once with its fp32 graph (`cct-monitor model export --keep-fp32` into `--work`), then
 quantises that graph with `onnx_export.quantize_per_token` in several ways and runs each on ONNX Runtime
 against the fp32 graph, on sentences from TRAIN splits only: CLEF-2019 CheckThat! task 1 train (debate
 lines), CONSTRAINT 2021 train (COVID posts) and the bundled spoken training sets (`monitor/data/spoken`);
-`--datasets` names the shared data directory (default ../shared/datasets; without it, the bundled sets only).
-Half the sentences (by hash) calibrate the smoothing variants, the other half are measured.
+`--datasets` names the shared data directory (default ../shared/datasets; a missing one, e.g. `none`: the
+bundled sets only). With `--calibration split` (default) half the sentences (by hash) calibrate the smoothing
+variants and the other half are measured; with `--calibration bundled` the bundled spoken texts calibrate (as
+`cct-monitor model export` does) and the public train sentences are measured. The `export` variant is the
+graph the export itself writes.
 
 Per variant: pooled cosine vs fp32 (mean, min), the max |Δ score| of every head of models/heads on the
 measured texts (no context: a context head sees zero context), and throughput (texts/s, batch 32,
