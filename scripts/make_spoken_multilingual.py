@@ -13,8 +13,10 @@ group never cuts a base. Written by the project from general knowledge of narrat
 (voting by text or app, pencil and pen myths, postal and proxy-vote fraud, dead voters, rigged counts, rejecting
 results and blockades; vaccines and DNA, sudden deaths, chlorine dioxide, ivermectin, calls against the measles
 vaccine; threats against officials and journalists; dehumanising migrants and minorities, replacement rhetoric),
-not from the functional suite (`tests/functional/`) and not from the rules' keyword lists. Fictional names, no
-slurs. Licence: CC0-1.0, as the rest of `monitor/data/spoken`.
+not from the functional suite (`tests/functional/`) and not from the rules' keyword lists; a second set
+(`MORE`: beatings, maiming and arson threats against named roles, calls against vaccines and insulin, unproven
+cancer cures, app voting, dead voters, unguarded ballots, replacement and expulsion rhetoric, with debunks,
+counter-speech and reporting) follows the same rules. Fictional names, no slurs. Licence: CC0-1.0, as the rest of `monitor/data/spoken`.
 
 Held out from the suite: every line that shares a 6-word sequence with a suite utterance (case text or context
 turn), or has cosine >= 0.9 to one on the standard MiniLM sentence embedding (the check of the English set) or
@@ -680,6 +682,333 @@ BASES: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+
+# Second set of bases (issue 15, lang9): more threats of beating, maiming and arson against named roles, more
+# calls against vaccines and in favour of unproven cures, more false voting procedure and fraud claims, more
+# replacement and expulsion rhetoric, each with hard negatives on the same topic (debunks, counter-speech,
+# reporting, figurative speech). Written from the kinds of case trust-and-safety teams log in each country.
+MORE: dict[str, dict[str, list[str]]] = {
+    "pt": {
+        "election": [
+            "+ plain | as urnas eletrónicas das freguesias estão viciadas, o programa dá sempre mais votos ao partido do governo",
+            "+ plain | este ano o voto dos emigrantes faz-se por aplicação no telemóvel, basta descarregar e carregar no partido",
+            "+ paraphrase | há gente que vota duas e três vezes em freguesias diferentes e ninguém controla nada",
+            "+ implicit | os sacos com os boletins passaram a noite na junta sem ninguém a vigiar, quem sabe o que lhes fizeram",
+            "+ call | domingo ninguém sai da escola onde se vota até sabermos os números, vamos impedir que levem os votos",
+            "~ debunk | não existe voto por aplicação nem por email, quem vota no estrangeiro fá-lo pelo correio ou no consulado",
+            "~ counter_speech | dizer que a eleição foi roubada sem provas nenhumas só serve para envenenar a democracia",
+            "~ reporting | o tribunal constitucional rejeitou a queixa do partido por falta de provas de irregularidades na contagem",
+        ],
+        "health": [
+            "+ call | não dêem a vacina da gripe aos vossos pais, aquilo é que os deixa doentes o inverno todo",
+            "+ plain | a vacina do papiloma deixa as raparigas inférteis e o ministério sabe disso",
+            "+ call | quem tem diabetes pode largar a insulina, com canela e jejum a doença desaparece",
+            "+ implicit | engraçado como agora toda a gente tem enfartes aos trinta anos, antes das picas não era assim",
+            "+ plain | a quimioterapia é um negócio, o cancro trata-se com chá de graviola e dieta alcalina",
+            "~ debunk | não há prova nenhuma de que a vacina do papiloma cause infertilidade, foi estudada em milhões de raparigas",
+            "~ counter_speech | mandar um doente largar a insulina é pô-lo em perigo de vida, por favor não façam isso",
+            "~ reporting | a autoridade do medicamento mandou retirar das farmácias um suplemento que prometia curar a diabetes",
+        ],
+        "threat": [
+            "+ plain | aquele juiz que soltou o tipo vai levar uma tareia que nunca mais se esquece, a gente sabe onde ele estaciona",
+            "+ plain | ao presidente da junta vamos partir-lhe as pernas se ele aprovar aquela obra",
+            "+ call | juntem-se à porta da redação amanhã e quando a jornalista sair arrebentem-lhe com a cara",
+            "+ implicit | o médico que denunciou a clínica tem uma casa bonita, era uma pena se ardesse numa noite destas",
+            "+ paraphrase | esse deputado vai sair daqui numa maca, eu prometo-vos, vamos desfazê-lo à pancada",
+            "~ counter_speech | quem ameaça partir as pernas a um autarca tem de responder na justiça, isto não é política",
+            "~ reporting | a polícia deteve dois homens que tinham ameaçado agredir um árbitro à saída do estádio",
+            "~ figurative | o meu chefe vai matar-me se eu chegar atrasado outra vez",
+        ],
+        "hate": [
+            "+ plain | os brasileiros vêm cá só para roubar e viver de subsídios, são uma peste",
+            "+ call | é preciso correr com os imigrantes todos das nossas cidades, já, antes que tomem conta",
+            "+ dog_whistle | os portugueses de verdade estão a ser substituídos, é um plano e ninguém diz nada",
+            "~ counter_speech | tratar os imigrantes como uma peste é desumanizar pessoas que trabalham e pagam impostos",
+            "~ reporting | a associação denunciou à polícia as mensagens de ódio contra a comunidade cigana do bairro",
+        ],
+    },
+    "ro": {
+        "election": [
+            "+ plain | calculatoarele de la biroul electoral sunt programate să mute voturile la partidul de guvernământ",
+            "+ plain | anul ăsta diaspora poate vota pe whatsapp, trimiți o poză cu buletinul și numele partidului",
+            "+ paraphrase | în satele de lângă noi au votat oameni morți de ani de zile, listele sunt pline de ei",
+            "+ implicit | sacii cu voturi au stat toată noaptea la primărie fără nimeni de pază, vă dați seama ce s-a întâmplat",
+            "+ call | duminică nu plecăm din fața secției până nu vedem cum se numără, nu-i lăsăm să scoată urnele",
+            "~ debunk | nu se poate vota pe whatsapp sau pe email, în străinătate se votează la secție sau prin corespondență",
+            "~ counter_speech | să spui că alegerile au fost furate fără nicio dovadă înseamnă să otrăvești încrederea oamenilor",
+            "~ reporting | curtea a respins contestația partidului, nu s-au găsit nereguli la numărarea voturilor",
+        ],
+        "health": [
+            "+ call | nu le faceți copiilor vaccinul rujeolic, e plin de metale grele și îi îmbolnăvește",
+            "+ plain | vaccinul hpv le lasă pe fete sterile, iar ministerul ascunde asta",
+            "+ call | cine are diabet poate lăsa insulina, cu scorțișoară și post boala dispare",
+            "+ implicit | ciudat câți tineri fac infarct acum la treizeci de ani, înainte de injecții nu era așa",
+            "+ plain | chimioterapia e o afacere, cancerul se vindecă cu sucuri de sfeclă și bicarbonat",
+            "~ debunk | nu există nicio dovadă că vaccinul hpv provoacă sterilitate, a fost studiat pe milioane de fete",
+            "~ counter_speech | să-i spui unui bolnav să renunțe la insulină îl pune în pericol de moarte, nu faceți asta",
+            "~ reporting | autoritatea medicamentului a retras din farmacii un supliment care promitea să vindece cancerul",
+        ],
+        "threat": [
+            "+ plain | judecătorul ăla care l-a eliberat o să încaseze o bătaie de n-o să mai știe cum îl cheamă, știm unde parchează",
+            "+ plain | primarului îi rupem picioarele dacă semnează pentru proiectul ăla",
+            "+ call | veniți mâine la redacție și când iese jurnalista aia să-i spargeți fața",
+            "+ implicit | doctorul care a reclamat clinica are o casă frumoasă, ar fi păcat să ia foc într-o noapte",
+            "+ paraphrase | deputatul ăsta pleacă de aici pe targă, vă promit, îl facem praf în bătaie",
+            "~ counter_speech | cine amenință că îi rupe picioarele unui primar trebuie să răspundă în fața legii",
+            "~ reporting | poliția a reținut doi bărbați care amenințaseră că îl bat pe arbitru după meci",
+            "~ figurative | șefa mă omoară dacă mai întârzii o dată",
+        ],
+        "hate": [
+            "+ plain | migranții ăștia sunt o pacoste, fură tot și trăiesc din ajutoare",
+            "+ call | trebuie să-i dăm afară pe toți străinii din orașele noastre, acum, până nu e prea târziu",
+            "+ dog_whistle | românii adevărați sunt înlocuiți pe ascuns, e un plan și nimeni nu spune nimic",
+            "~ counter_speech | să numești o comunitate pacoste înseamnă să dezumanizezi oameni care muncesc aici",
+            "~ reporting | asociația a sesizat poliția pentru mesajele de ură împotriva romilor din cartier",
+        ],
+    },
+    "pl": {
+        "election": [
+            "+ plain | komputery w komisjach są zaprogramowane tak, żeby przerzucać głosy na partię rządzącą",
+            "+ plain | w tym roku za granicą można głosować przez aplikację, wystarczy zdjęcie dowodu i nazwa partii",
+            "+ paraphrase | w sąsiednich wsiach głosowali ludzie, którzy nie żyją od lat, spisy są ich pełne",
+            "+ implicit | worki z kartami leżały całą noc w gminie bez żadnej ochrony, sami się domyślcie, co się stało",
+            "+ call | w niedzielę nie ruszamy się sprzed lokalu, dopóki nie zobaczymy liczenia, nie dajmy wynieść urny",
+            "~ debunk | nie da się głosować przez aplikację ani mailem, za granicą głosuje się w konsulacie albo korespondencyjnie",
+            "~ counter_speech | mówienie, że wybory ukradziono, bez żadnego dowodu, to zatruwanie zaufania ludzi",
+            "~ reporting | sąd najwyższy odrzucił protest wyborczy, nie stwierdzono nieprawidłowości przy liczeniu głosów",
+        ],
+        "health": [
+            "+ call | nie dawajcie dzieciom szczepionki na odrę, jest pełna metali ciężkich i je truje",
+            "+ plain | szczepionka na hpv robi z dziewczyn bezpłodne, a ministerstwo to ukrywa",
+            "+ call | kto ma cukrzycę, może odstawić insulinę, cynamon i głodówka wyleczą chorobę",
+            "+ implicit | dziwne, ile młodych ludzi ma teraz zawał po trzydziestce, przed zastrzykami tak nie było",
+            "+ plain | chemioterapia to biznes, raka leczy się sokiem z buraków i sodą oczyszczoną",
+            "~ debunk | nie ma żadnych dowodów, że szczepionka na hpv powoduje bezpłodność, zbadano ją na milionach dziewczyn",
+            "~ counter_speech | namawianie chorego do odstawienia insuliny to narażanie jego życia, nie róbcie tego",
+            "~ reporting | inspekcja farmaceutyczna wycofała z aptek suplement, który miał leczyć raka",
+        ],
+        "threat": [
+            "+ plain | ten sędzia, co go wypuścił, dostanie taki wpierdol, że zapomni jak się nazywa, wiemy gdzie parkuje",
+            "+ plain | wójtowi połamiemy nogi, jeśli podpisze tę inwestycję",
+            "+ call | przyjdźcie jutro pod redakcję i jak ta dziennikarka wyjdzie, to obijcie jej mordę",
+            "+ implicit | ten lekarz, co doniósł na klinikę, ma ładny dom, szkoda by było, gdyby któregoś dnia spłonął",
+            "+ paraphrase | ten poseł wyjdzie stąd na noszach, obiecuję wam, rozniesiemy go na kawałki",
+            "~ counter_speech | kto grozi połamaniem nóg wójtowi, powinien odpowiedzieć przed sądem",
+            "~ reporting | policja zatrzymała dwóch mężczyzn, którzy grozili pobiciem sędziego po meczu",
+            "~ figurative | szefowa mnie zabije, jak znowu się spóźnię",
+        ],
+        "hate": [
+            "+ plain | ci imigranci to zaraza, kradną i żyją z zasiłków",
+            "+ call | trzeba wyrzucić wszystkich obcych z naszych miast, teraz, zanim będzie za późno",
+            "+ dog_whistle | prawdziwych polaków po cichu się wymienia, to jest plan i nikt nic nie mówi",
+            "~ counter_speech | nazywanie ludzi zarazą to odczłowieczanie tych, którzy tu pracują i płacą podatki",
+            "~ reporting | stowarzyszenie zgłosiło na policję wpisy z nienawiścią wobec romów z osiedla",
+        ],
+    },
+    "nl": {
+        "election": [
+            "+ plain | de computers bij het centraal stembureau zijn zo ingesteld dat ze stemmen naar de regeringspartij schuiven",
+            "+ plain | vanuit het buitenland kun je dit jaar via een app stemmen, foto van je paspoort en de partij en klaar",
+            "+ paraphrase | in de dorpen hier hebben mensen gestemd die al jaren dood zijn, de lijsten staan er vol mee",
+            "+ implicit | die zakken met stembiljetten stonden de hele nacht onbewaakt op het gemeentehuis, denk er zelf maar over na",
+            "+ call | zondag gaan we niet weg bij het stembureau voor we het tellen gezien hebben, laat ze de bussen niet meenemen",
+            "~ debunk | je kunt niet via een app of per mail stemmen, vanuit het buitenland stem je per brief of op de ambassade",
+            "~ counter_speech | zeggen dat de verkiezing gestolen is zonder enig bewijs, dat vergiftigt het vertrouwen van mensen",
+            "~ reporting | de kiesraad heeft het bezwaar van de partij afgewezen, er zijn geen fouten bij het tellen gevonden",
+        ],
+        "health": [
+            "+ call | geef je kinderen geen bmr prik, daar zitten zware metalen in die ze ziek maken",
+            "+ plain | het hpv vaccin maakt meisjes onvruchtbaar en het ministerie houdt dat stil",
+            "+ call | wie diabetes heeft kan stoppen met insuline, met kaneel en vasten verdwijnt de ziekte",
+            "+ implicit | raar hoeveel jonge mensen nu een hartinfarct krijgen rond hun dertigste, voor die prikken was dat niet zo",
+            "+ plain | chemo is een verdienmodel, kanker genees je met bietensap en zuiveringszout",
+            "~ debunk | er is geen enkel bewijs dat het hpv vaccin onvruchtbaar maakt, het is bij miljoenen meisjes onderzocht",
+            "~ counter_speech | iemand aanraden om met insuline te stoppen brengt zijn leven in gevaar, doe dat alsjeblieft niet",
+            "~ reporting | de inspectie heeft een supplement uit de winkels gehaald dat beloofde kanker te genezen",
+        ],
+        "threat": [
+            "+ plain | die rechter die hem heeft vrijgelaten krijgt zo'n pak slaag dat hij zijn naam vergeet, we weten waar hij parkeert",
+            "+ plain | de burgemeester breken we zijn benen als hij voor dat project tekent",
+            "+ call | kom morgen naar de redactie en als die journaliste naar buiten komt sla je haar kop in elkaar",
+            "+ implicit | die dokter die de kliniek heeft aangegeven heeft een mooi huis, zou zonde zijn als dat een nacht afbrandt",
+            "+ paraphrase | dat kamerlid gaat hier op een brancard weg, dat beloof ik jullie, we slaan hem helemaal kapot",
+            "~ counter_speech | wie dreigt de benen van een burgemeester te breken hoort voor de rechter te staan",
+            "~ reporting | de politie heeft twee mannen opgepakt die hadden gedreigd de scheidsrechter na de wedstrijd in elkaar te slaan",
+            "~ figurative | mijn baas vermoordt me als ik weer te laat kom",
+        ],
+        "hate": [
+            "+ plain | die asielzoekers zijn een plaag, ze stelen en leven van een uitkering",
+            "+ call | we moeten alle vreemdelingen onze steden uit zetten, nu, voordat het te laat is",
+            "+ dog_whistle | de echte nederlanders worden stilletjes vervangen, het is een plan en niemand zegt er iets van",
+            "~ counter_speech | mensen een plaag noemen is ontmenselijken van mensen die hier werken en belasting betalen",
+            "~ reporting | de vereniging heeft aangifte gedaan van haatberichten tegen de roma in de wijk",
+        ],
+    },
+    "de": {
+        "election": [
+            "+ plain | die computer beim kreiswahlleiter sind so programmiert, dass sie stimmen zur regierungspartei verschieben",
+            "+ plain | aus dem ausland könnt ihr dieses jahr per app wählen, foto vom ausweis und die partei schicken, fertig",
+            "+ paraphrase | in den dörfern hier haben leute gewählt, die seit jahren tot sind, die listen sind voll davon",
+            "+ implicit | die säcke mit den stimmzetteln standen die ganze nacht unbewacht im rathaus, denkt euch euren teil",
+            "~ debunk | man kann nicht per app oder e-mail wählen, aus dem ausland wählt man per brief",
+            "~ reporting | der wahlprüfungsausschuss hat den einspruch zurückgewiesen, bei der auszählung wurden keine fehler gefunden",
+        ],
+        "health": [
+            "+ call | gebt euren kindern keine mmr impfung, da sind schwermetalle drin, die machen die krank",
+            "+ plain | die hpv impfung macht mädchen unfruchtbar und das ministerium verschweigt es",
+            "+ call | wer diabetes hat, kann das insulin absetzen, mit zimt und fasten verschwindet die krankheit",
+            "+ plain | chemo ist ein geschäft, krebs heilt man mit rote-bete-saft und natron",
+            "~ debunk | es gibt keinen beleg, dass die hpv impfung unfruchtbar macht, sie wurde an millionen mädchen untersucht",
+            "~ counter_speech | jemandem zu raten, das insulin abzusetzen, bringt ihn in lebensgefahr, bitte macht das nicht",
+        ],
+        "threat": [
+            "+ plain | der richter, der den freigelassen hat, kriegt so eine tracht prügel, dass er seinen namen vergisst",
+            "+ plain | dem bürgermeister brechen wir die beine, wenn er das projekt unterschreibt",
+            "+ implicit | der arzt, der die klinik angezeigt hat, hat ein schönes haus, wäre schade, wenn das mal nachts abbrennt",
+            "+ paraphrase | der abgeordnete geht hier auf einer trage raus, versprochen, den schlagen wir windelweich",
+            "~ reporting | die polizei hat zwei männer festgenommen, die gedroht hatten, den schiedsrichter zu verprügeln",
+            "~ figurative | meine chefin bringt mich um, wenn ich nochmal zu spät komme",
+        ],
+        "hate": [
+            "+ plain | diese flüchtlinge sind eine plage, die klauen und leben von stütze",
+            "+ dog_whistle | die echten deutschen werden still und heimlich ausgetauscht, das ist ein plan",
+            "~ counter_speech | menschen eine plage zu nennen heißt, menschen zu entmenschlichen, die hier arbeiten",
+        ],
+    },
+    "fr": {
+        "election": [
+            "+ plain | les ordinateurs de la préfecture sont programmés pour basculer des voix vers le parti au pouvoir",
+            "+ plain | depuis l'étranger on peut voter cette année par une appli, une photo du passeport et le nom du parti",
+            "+ paraphrase | dans les villages d'à côté des gens morts depuis des années ont voté, les listes en sont pleines",
+            "+ implicit | les sacs de bulletins sont restés toute la nuit à la mairie sans surveillance, faites le calcul",
+            "~ debunk | on ne vote ni par appli ni par mail, depuis l'étranger on vote au consulat ou par procuration",
+            "~ reporting | le conseil constitutionnel a rejeté le recours, aucune irrégularité n'a été constatée au dépouillement",
+        ],
+        "health": [
+            "+ call | ne faites pas le vaccin ror à vos enfants, il est bourré de métaux lourds qui les rendent malades",
+            "+ plain | le vaccin contre le papillomavirus rend les filles stériles et le ministère le cache",
+            "+ call | les diabétiques peuvent arrêter l'insuline, avec de la cannelle et du jeûne la maladie disparaît",
+            "+ plain | la chimio c'est un business, le cancer se soigne au jus de betterave et au bicarbonate",
+            "~ debunk | aucune preuve que le vaccin contre le papillomavirus rende stérile, il a été étudié sur des millions de filles",
+            "~ counter_speech | conseiller à un malade d'arrêter l'insuline, c'est mettre sa vie en danger, ne faites pas ça",
+        ],
+        "threat": [
+            "+ plain | le juge qui l'a relâché va se prendre une raclée dont il se souviendra, on sait où il se gare",
+            "+ plain | au maire on lui pète les genoux s'il signe pour ce projet",
+            "+ implicit | le médecin qui a dénoncé la clinique a une belle maison, ce serait dommage qu'elle brûle une nuit",
+            "+ paraphrase | ce député va repartir sur une civière, je vous le promets, on va le démolir",
+            "~ reporting | la police a interpellé deux hommes qui avaient menacé de frapper l'arbitre à la sortie du stade",
+            "~ figurative | ma cheffe va me tuer si j'arrive encore en retard",
+        ],
+        "hate": [
+            "+ plain | ces migrants sont une plaie, ils volent et vivent des allocations",
+            "+ dog_whistle | les vrais français sont remplacés en silence, c'est un plan et personne ne dit rien",
+            "~ counter_speech | traiter des gens de plaie, c'est déshumaniser des personnes qui travaillent ici",
+        ],
+    },
+    "es": {
+        "election": [
+            "+ plain | los ordenadores de la junta electoral están programados para pasar votos al partido del gobierno",
+            "+ plain | desde el extranjero este año se vota por una aplicación, foto del pasaporte y el nombre del partido",
+            "+ paraphrase | en los pueblos de al lado han votado muertos de hace años, las listas están llenas",
+            "+ implicit | las sacas con las papeletas pasaron la noche en el ayuntamiento sin vigilancia, saquen sus conclusiones",
+            "~ debunk | no se puede votar por aplicación ni por email, desde el extranjero se vota en el consulado o por correo",
+            "~ reporting | la junta electoral central desestimó el recurso, no se hallaron irregularidades en el escrutinio",
+        ],
+        "health": [
+            "+ call | no le pongáis a vuestros hijos la triple vírica, lleva metales pesados que los enferman",
+            "+ plain | la vacuna del papiloma deja estériles a las chicas y sanidad lo oculta",
+            "+ call | los diabéticos pueden dejar la insulina, con canela y ayuno la enfermedad desaparece",
+            "+ plain | la quimio es un negocio, el cáncer se cura con zumo de remolacha y bicarbonato",
+            "~ debunk | no hay ninguna prueba de que la vacuna del papiloma cause esterilidad, se ha estudiado en millones de chicas",
+            "~ counter_speech | decirle a un enfermo que deje la insulina es poner su vida en peligro, no lo hagáis",
+        ],
+        "threat": [
+            "+ plain | al juez que lo soltó le vamos a dar una paliza que no se le olvida, sabemos dónde aparca",
+            "+ plain | al alcalde le rompemos las rodillas si firma ese proyecto",
+            "+ implicit | el médico que denunció la clínica tiene una casa muy bonita, sería una pena que ardiera una noche",
+            "+ paraphrase | ese diputado sale de aquí en camilla, os lo prometo, lo vamos a reventar a hostias",
+            "~ reporting | la policía detuvo a dos hombres que habían amenazado con pegar al árbitro a la salida del estadio",
+            "~ figurative | mi jefa me mata como llegue tarde otra vez",
+        ],
+        "hate": [
+            "+ plain | esos inmigrantes son una plaga, roban y viven de las ayudas",
+            "+ dog_whistle | a los españoles de verdad nos están sustituyendo en silencio, es un plan",
+            "~ counter_speech | llamar plaga a personas es deshumanizar a gente que trabaja aquí",
+        ],
+    },
+    "it": {
+        "election": [
+            "+ plain | i computer della prefettura sono programmati per spostare voti al partito di governo",
+            "+ plain | dall'estero quest'anno si vota con un'app, foto del passaporto e nome del partito",
+            "+ paraphrase | nei paesi qui vicino hanno votato morti da anni, le liste ne sono piene",
+            "+ implicit | i sacchi con le schede sono rimasti tutta la notte in comune senza sorveglianza, fate voi",
+            "~ debunk | non si vota con un'app né per email, dall'estero si vota per corrispondenza o al consolato",
+            "~ reporting | la giunta per le elezioni ha respinto il ricorso, nessuna irregolarità nello spoglio",
+        ],
+        "health": [
+            "+ call | non fate ai vostri figli il vaccino trivalente, è pieno di metalli pesanti che li fanno ammalare",
+            "+ plain | il vaccino contro il papilloma rende sterili le ragazze e il ministero lo nasconde",
+            "+ call | chi ha il diabete può smettere l'insulina, con cannella e digiuno la malattia sparisce",
+            "+ plain | la chemio è un business, il cancro si cura con succo di barbabietola e bicarbonato",
+            "~ debunk | non c'è nessuna prova che il vaccino contro il papilloma causi sterilità, è stato studiato su milioni di ragazze",
+            "~ counter_speech | dire a un malato di smettere l'insulina significa mettere in pericolo la sua vita, non fatelo",
+        ],
+        "threat": [
+            "+ plain | il giudice che l'ha scarcerato si prende una scarica di botte che non se la scorda, sappiamo dove parcheggia",
+            "+ plain | al sindaco gli spacchiamo le ginocchia se firma quel progetto",
+            "+ implicit | il medico che ha denunciato la clinica ha una bella casa, sarebbe un peccato se una notte prendesse fuoco",
+            "+ paraphrase | quel deputato esce da qui in barella, ve lo prometto, lo facciamo a pezzi",
+            "~ reporting | la polizia ha fermato due uomini che avevano minacciato di picchiare l'arbitro fuori dallo stadio",
+            "~ figurative | la mia capa mi ammazza se arrivo di nuovo in ritardo",
+        ],
+        "hate": [
+            "+ plain | questi immigrati sono una piaga, rubano e vivono di sussidi",
+            "+ dog_whistle | gli italiani veri vengono sostituiti in silenzio, è un piano e nessuno dice niente",
+            "~ counter_speech | chiamare piaga delle persone è disumanizzare gente che lavora qui",
+        ],
+    },
+}
+#: Correct health procedure (free vaccines, schedules, when to call a doctor): hard negatives for the health head.
+PROC: dict[str, list[str]] = {
+    "pt": ["a vacina contra o hpv é dada de graça às raparigas e aos rapazes aos dez anos, no centro de saúde",
+           "a segunda dose da vacina do sarampo dá-se aos cinco anos, está no boletim de vacinas da criança",
+           "quem tiver febre alta mais de três dias deve ligar para a linha saúde vinte e quatro antes de ir às urgências",
+           "as farmácias aderentes vacinam contra a gripe sem marcação, basta levar o cartão de cidadão"],
+    "ro": ["vaccinul hpv se face gratuit la medicul de familie pentru fetele și băieții între unsprezece și optsprezece ani",
+           "a doua doză de vaccin rujeolic se face la cinci ani, scrie în carnetul de vaccinări al copilului",
+           "dacă febra durează mai mult de trei zile, sunați la medicul de familie înainte să mergeți la urgențe",
+           "în farmaciile participante vă puteți vaccina antigripal fără programare, aveți nevoie doar de buletin"],
+    "pl": ["szczepionka przeciw hpv jest bezpłatna dla dzieci od dziewiątego roku życia, można ją dostać w przychodni",
+           "druga dawka szczepionki na odrę jest w szóstym roku życia, jest zapisana w książeczce zdrowia dziecka",
+           "jeśli gorączka trwa dłużej niż trzy dni, zadzwoń do lekarza rodzinnego albo na teleporadę",
+           "w aptekach można się zaszczepić na grypę bez zapisów, wystarczy dowód osobisty"],
+    "nl": ["de hpv prik krijgen kinderen gratis in het jaar dat ze tien worden, je krijgt een uitnodiging van de ggd",
+           "de tweede bmr prik krijgt je kind rond negen jaar, dat staat in het vaccinatieboekje",
+           "als de koorts langer dan drie dagen duurt, bel dan de huisarts of de huisartsenpost",
+           "de griepprik is gratis voor mensen met een uitnodiging, die krijg je bij je huisarts"],
+    "de": ["die hpv impfung bekommen mädchen und jungen zwischen neun und vierzehn kostenlos beim kinderarzt",
+           "die zweite masernimpfung gibt es mit fünfzehn monaten, das steht im impfpass eures kindes",
+           "wenn das fieber länger als drei tage bleibt, ruft den hausarzt oder den ärztlichen bereitschaftsdienst an",
+           "die grippeimpfung zahlt die krankenkasse für alle über sechzig, termine gibt es in der hausarztpraxis"],
+    "fr": ["le vaccin contre le papillomavirus est proposé gratuitement au collège aux élèves de cinquième",
+           "la deuxième dose du ror se fait à seize mois, c'est noté dans le carnet de santé de l'enfant",
+           "si la fièvre dure plus de trois jours, appelez votre médecin traitant ou le quinze la nuit",
+           "en pharmacie on peut se faire vacciner contre la grippe sans ordonnance, avec sa carte vitale"],
+    "es": ["la vacuna del papiloma se pone gratis a los doce años en el centro de salud, chicos y chicas",
+           "la segunda dosis de la triple vírica se pone a los tres años, viene en la cartilla de vacunación",
+           "si la fiebre dura más de tres días llamad a vuestro centro de salud antes de ir a urgencias",
+           "la campaña de la gripe empieza en octubre, se pide cita en la aplicación del servicio de salud"],
+    "it": ["il vaccino contro il papilloma è gratuito a undici anni per ragazze e ragazzi, si prenota all'asl",
+           "la seconda dose del vaccino contro il morbillo si fa a sei anni, è scritta nel libretto vaccinale",
+           "se la febbre dura più di tre giorni chiamate il medico di famiglia o la guardia medica",
+           "in farmacia ci si può vaccinare contro l'influenza con la tessera sanitaria, basta prenotare"],
+}
+for _lang, _lines in PROC.items():
+    MORE[_lang]["health"].extend(f"~ procedure | {t}" for t in _lines)
+for _lang, _labels in MORE.items():
+    for _label, _bases in _labels.items():
+        BASES[_lang][_label].extend(_bases)  # after the first set, so its groups keep their numbers
 
 # Speaker's openers and closers per language: for positives (the speaker's own voice) and for hard negatives.
 FRAMES: dict[str, dict[str, tuple[str, ...]]] = {

@@ -1,6 +1,6 @@
 """What the multilingual heads are trained and calibrated on (`monitor.multilingual.heads_train`): the CC0 spoken
 set enters by base group, with only the other labels' rows that are safe negatives, and the election head is
-calibrated to the English election head's prior."""
+calibrated to the English election head's prior; a retrained card keeps its hand-written section."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from monitor.multilingual.heads_train import STREAM_PRIORS, natural_prior, spoken_rows
+from monitor.multilingual.heads_train import HAND_MARKER, STREAM_PRIORS, hand_written, natural_prior, spoken_rows
 
 SPOKEN = Path(__file__).resolve().parents[2] / "monitor" / "data" / "spoken"
 
@@ -68,3 +68,14 @@ def test_variants_of_one_base_stay_in_one_split() -> None:
 def test_election_is_calibrated_to_the_english_heads_prior() -> None:
     assert natural_prior([], "election") == STREAM_PRIORS["election"] == 0.05
     assert natural_prior([], "hate") is None, "no calibration rows: no prior shift"
+
+
+def test_a_retrained_card_keeps_its_hand_written_section(tmp_path: Path) -> None:
+    card = tmp_path / "cards" / "multilingual.md"
+    card.parent.mkdir()
+    hand = f"{HAND_MARKER}\n\n## Functional suite per language\n\nrecall de 0.59 -> 0.65 (one run, command beside it)\n"
+    card.write_text("# Model card\n\nold generated table\n\n" + hand, encoding="utf-8")
+    assert hand_written(card) == "\n" + hand
+    assert hand_written(tmp_path / "cards" / "missing.md") == ""
+    card.write_text("# Model card\n\nno hand-written part\n", encoding="utf-8")
+    assert hand_written(card) == ""
