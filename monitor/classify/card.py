@@ -11,6 +11,17 @@ from monitor.classify.data import corpus_name
 from monitor.classify.encoder import file_sha256
 from monitor.classify.labels import DEFINITIONS
 
+#: The line after which a card is written by hand (suite figures, notes): kept when a trainer rewrites the card.
+HAND_MARKER = "<!-- written by hand below this line: kept when the card is regenerated -->"
+
+
+def hand_written(card: Path) -> str:
+    """The hand-written part of an existing card, from HAND_MARKER to the end ("" when there is none)."""
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    at = text.find(HAND_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 LICENCES = {
     "clef2019": "CLEF-2019 CheckThat! Task 1, released for research (copied from utaresearch/claimbuster-spotter, GPL-3.0)",
     "davidson": "Davidson et al. 2017, MIT (t-davidson/hate-speech-and-offensive-language)",

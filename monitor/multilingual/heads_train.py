@@ -39,6 +39,7 @@ import click
 import numpy as np
 
 from monitor.classify import corpora
+from monitor.classify.card import hand_written
 from monitor.classify.corpora import CorpusExample, split_of
 from monitor.classify.embcache import EmbeddingCache, default_cache_path
 from monitor.classify.heads import Head
@@ -267,17 +268,6 @@ def write_card(out: Path, heads: list[Head], report: dict) -> Path:
     card.parent.mkdir(parents=True, exist_ok=True)
     card.write_text("\n".join(lines) + "\n" + hand_written(card), encoding="utf-8")
     return card
-
-
-#: The line after which a card's text is written by hand (suite figures, notes): kept when the card is rewritten.
-HAND_MARKER = "<!-- written by hand below this line: heads_train keeps it when it rewrites the card -->"
-
-
-def hand_written(card: Path) -> str:
-    """The hand-written part of an existing card, from HAND_MARKER to the end ("" when there is none)."""
-    text = card.read_text(encoding="utf-8") if card.is_file() else ""
-    at = text.find(HAND_MARKER)
-    return "" if at < 0 else "\n" + text[at:]
 
 
 @click.command()

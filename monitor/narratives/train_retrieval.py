@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from monitor.classify.card import hand_written
 from monitor.classify.encoder import file_sha256
 from monitor.narratives.evaluate import Query, ranking_scores
 from monitor.narratives.index import NarrativeIndex, top_ranks
@@ -243,4 +244,5 @@ reads the days the call's other lines point to); `alone`, for fewer lines; `date
 - Scope: trained on debate sentences against PolitiFact claims; the monitor's narrative rule leaf does not
   use it (its `min_score`s are set on the plain fused score).
 """
-    (directory / "card.md").write_text(text, encoding="utf-8")
+    card = directory / "card.md"
+    card.write_text(text + hand_written(card), encoding="utf-8")

@@ -8,7 +8,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from monitor.multilingual.heads_train import HAND_MARKER, STREAM_PRIORS, hand_written, natural_prior, spoken_rows
+from monitor.classify.card import HAND_MARKER, hand_written
+from monitor.multilingual.heads_train import STREAM_PRIORS, natural_prior, spoken_rows
 
 SPOKEN = Path(__file__).resolve().parents[2] / "monitor" / "data" / "spoken"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monitor.classify.card import HAND_MARKER
 from monitor.narratives.retrieval_model import META, WEIGHTS, default_model_dir, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,9 @@ def _cli(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 def test_training_is_reproducible_and_its_model_serves_the_search_contract(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    hand = f"{HAND_MARKER}\n\n## Dev figures of this model\n\nMAP@5 0.531 (one run, command beside it)\n"
+    (first / "card.md").write_text("# old generated card\n\n" + hand, encoding="utf-8")
     for out in (first, second):
         done = _cli("narratives", "train-retrieval", "--data", TINY, "-o", out, "--seed", "3")
         assert done.returncode == 0, done.stderr
@@ -38,6 +42,9 @@ def test_training_is_reproducible_and_its_model_serves_the_search_contract(tmp_p
     assert meta["config"]["seed"] == 3
     card = (first / "card.md").read_text(encoding="utf-8")
     assert meta["sha256"] in card and "Research use only" in card
+    # the generated part is rewritten, the hand-written section below the marker is kept
+    assert card.endswith(hand) and "old generated card" not in card
+    assert HAND_MARKER not in (second / "card.md").read_text(encoding="utf-8")
     model = load(first)
     assert not np.allclose(model.adapter, np.eye(model.adapter.shape[0]))
 
