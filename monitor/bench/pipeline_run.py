@@ -188,14 +188,15 @@ class PipelineBench:
         cpu, host1 = self.sampler.cpu_seconds() - cpu0, self.host.snapshot()
         start = t0 + min(3.0, seconds / 4)
         counted = sum(1 for i in ids if i in decided and start <= decided[i] <= t_end)
+        throughput = counted / max(1e-9, t_end - start)
         return {
             "offered_cps": round(rate, 1),
             "achieved_cps": round(achieved, 1),
             "producer_limited": achieved < 0.98 * rate,
             "chunks": sent,
             "decided": sum(1 for i in ids if i in decided),
-            "throughput_cps": round(counted / max(1e-9, t_end - start), 1),
-            "vs_drain": round(counted / max(1e-9, t_end - start) / drain_cps, 3) if drain_cps else None,
+            "throughput_cps": round(throughput, 1),
+            "vs_drain": round(throughput / drain_cps, 3) if drain_cps else None,
             "cpu_s_per_chunk": round(cpu / max(1, len(ids)), 5),
             "host_cpu_ms_per_chunk": HostCpu.per_chunk_ms(host0, host1, len(ids), time.time() - t0),
         }

@@ -24,11 +24,11 @@ import json
 import shutil
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
 
 from monitor.classify.encoder import ModelNotFound, file_sha256, offline_mode, resolve_model, weights_sha256
 

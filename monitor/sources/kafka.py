@@ -248,9 +248,7 @@ class KafkaSource:
     def _on_commit(self, offsets: dict[TopicPartition, OffsetAndMetadata], response: object) -> None:
         """The broker's reply to one commit (called by kafka-python inside a later poll or commit)."""
         if not isinstance(response, BaseException):
-            acked = self._newly_acked(offsets)
-            if self.stats is not None:
-                self.stats.committed(acked)
+            self._acknowledged(offsets)
             return
         if isinstance(response, CommitFailedError):
             log.warning("commit rejected after a rebalance (%s); the partitions' new owner resumes from the last "
@@ -267,14 +265,16 @@ class KafkaSource:
             if tp not in self._uncommitted or self._uncommitted[tp].offset < meta.offset:
                 self._uncommitted[tp] = meta
 
-    def _newly_acked(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> dict[tuple[str, int], int]:
-        """The acknowledged offsets that advance a partition (replies of two commits can be handed over newest first)."""
+    def _acknowledged(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Note the acknowledged offsets that advance a partition (replies of two commits can be handed over
+        newest first) and count them as committed."""
         advanced = {}
         for tp, meta in offsets.items():
             if meta.offset > self._acked.get(tp, -1):
                 self._acked[tp] = meta.offset
                 advanced[(tp.topic, tp.partition)] = meta.offset
-        return advanced
+        if self.stats is not None:
+            self.stats.committed(advanced)
 
     def _raise_commit_failure(self) -> None:
         """Raise the access failure (credentials, ACL, TLS) a commit's reply reported."""
@@ -303,9 +303,7 @@ class KafkaSource:
         except KafkaError as exc:
             log.warning("the last commit before leaving failed (%s); these records may be decided again", exc)
             return
-        acked = self._newly_acked(last)
-        if self.stats is not None:
-            self.stats.committed(acked)
+        self._acknowledged(last)
 
     @property
     def producer(self) -> KafkaProducer:
