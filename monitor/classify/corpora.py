@@ -88,6 +88,7 @@ class CorpusExample:
     official_test: bool = False
     language: str = "en"
     speaker: str | None = None  # who said it, where the source names the speaker (debate transcripts)
+    tag: str | None = None  # the source's own class where it has more classes than tasks (Davidson: hate/offensive/neither)
 
     @property
     def split(self) -> str:
@@ -274,11 +275,15 @@ def read_threatgram(src: Source, folder: Path) -> Iterator[CorpusExample]:
             yield src.example(text, {"threat": int(row["Label"] == "2")}, _key(text))
 
 
+_DAVIDSON_CLASS = {"0": "hate", "1": "offensive", "2": "neither"}
+
+
 def read_davidson(src: Source, folder: Path) -> Iterator[CorpusExample]:
     for row in _csv(folder / "labeled_data.csv"):
         text = clean_post(row["tweet"])
         if text:
-            yield src.example(text, {"hate": int(row["class"] == "0")}, row[""])
+            yield src.example(text, {"hate": int(row["class"] == "0")}, row[""],
+                              tag=_DAVIDSON_CLASS.get(row["class"]))
 
 
 _CONAN_HS = re.compile(r"HS(\d+)")
@@ -395,12 +400,12 @@ def load(names: Iterable[str] | None = None, root: Path | None = None) -> list[C
 def spec_rows(name: str, root: Path | None = None) -> list[dict[str, Any]]:
     """One registered source as training rows for `cct-monitor train --data corpus:NAME`, less every row of
     its public test split (official or `split_of` "test"), so a head never trains on what `eval` tests.
-    Keys: text, group, context (list), stance, and one per task the source annotates (None where the row
-    does not carry that task's label)."""
+    Keys: text, group, context (list), stance, tag (the source's own class, "" where none), and one per task
+    the source annotates (None where the row does not carry that task's label)."""
     if name not in SOURCES:
         raise KeyError(f"unknown data set {name!r}; known: {', '.join(SOURCES)}")
     source = SOURCES[name]
-    return [{"text": e.text, "group": e.group, "context": list(e.context), "stance": e.stance or "",
+    return [{"text": e.text, "group": e.group, "context": list(e.context), "stance": e.stance or "", "tag": e.tag or "",
              **{task: (str(e.labels[task]) if task in e.labels else None) for task in source.tasks}}
             for e in source.read(Path(root) if root is not None else default_root()) if e.split != "test"]
 

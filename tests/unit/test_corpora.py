@@ -25,6 +25,16 @@ def test_davidson_offensive_is_not_hate_and_tweets_are_cleaned():
     assert ex[0].licence == "MIT"
 
 
+def test_davidson_neither_class_selects_background_through_the_reader(monkeypatch):
+    from monitor.classify.data import load_source, parse_spec
+
+    assert [e.tag for e in corpora.load(["davidson"], root=ROOT)] == ["hate", "offensive", "neither"]
+    monkeypatch.setenv("CCT_DATASETS", str(ROOT))
+    spec = parse_spec("corpus:davidson?name=bg&label=0&group_col=group&where=tag:neither", {})
+    examples = load_source(spec, seed=13)
+    assert [(e.text, e.label) for e in examples] == [("lovely weather for the match today", 0)]
+
+
 def test_reddit_replies_keep_their_parent_and_broad_abuse_carries_no_hate_label():
     ex = corpora.load(["yu2022-reddit"], root=ROOT)
     texts = {e.text: e for e in ex}
