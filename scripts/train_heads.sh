@@ -5,20 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-../shared/datasets}"
+export CCT_DATASETS="${CCT_DATASETS:-$DATA}"  # where corpus:NAME readers look
 SYN=monitor/data/synthetic
 OUT="${OUT:-models}"
 CLI="${CLI:-cct-monitor}"
-LABELS="${*:-claim health hate election threat stance_assert}"
+LABELS="${*:-${LABELS:-claim health hate election threat stance_assert}}"
 
 CLEF="$DATA/clef2019-checkworthiness/train.csv"
 FF="$DATA/fullfact-health/in_context_labelled.csv"
-COVID="$DATA/constraint-covid/train.csv"
-DAV="$DATA/davidson-hate-offensive/labeled_data.csv"
 
-# Background negatives: ordinary speech and posts that are not the label.
-BG_CLEF="$CLEF?name=clef2019-background&label=0&group_col=file_name&limit=3000"
-BG_NEITHER="$DAV?name=davidson-neither-background&text_col=tweet&label_col=class&positive=none&negative=2&limit=1500"
-BG_COVID="$COVID?name=constraint-covid-background&text_col=tweet&label=0&limit=1000"
+# Background negatives: ordinary speech and posts that are not the label, read through the corpus readers so
+# that no row of a public test split cct-monitor eval scores (its CLEF-2019 test debates among them) is trained on.
+BG_CLEF="corpus:clef2019?name=clef2019-background&label=0&group_col=group&limit=3000"
+BG_NEITHER="corpus:davidson?name=davidson-neither-background&label=0&group_col=group&where=tag:neither&limit=1500"
+BG_COVID="corpus:constraint-covid?name=constraint-covid-background&label=0&group_col=group&limit=1000"
 # Project-written transcript-style examples weigh more: they are what live speech looks like.
 W="${SYN_WEIGHT:-5}"
 HARD_ALL="$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&weight=$W"
