@@ -3,8 +3,8 @@
 Reports MAP@5 (the CheckThat! 2B official measure), MRR and Recall@1/5/20 per split, for plain BM25,
 plain dense cosine and the fused retriever (with and without the preceding debate lines as context),
 and, given a retrieval model (`retrieval_model`, trained on the train split), its adapted first stage
-and the re-ranked rankings `narratives search` returns (a split's lines in one call, each line alone, and
-with the debate's date), on the splits it was not trained on; all in the same run over the same index.
+and the re-ranked rankings `narratives search` returns (a split's lines in one call, in calls of a few
+lines, each line alone, and with the debate's date), on the splits it was not trained on; all in the same run over the same index.
 Fusion weights are chosen on the train split only.
 """
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from monitor.narratives.retrieval_model import RetrievalModel
 
 KS = (1, 5, 20)
+SMALL_CALL = 5  # lines per call of the eval's small-call row
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,9 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, mode
 
 def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tuple[str, np.ndarray]]:
     """The learned model's first stage (adapted dense + BM25, its fusion) and the re-ranked rankings: the split's
-    lines searched in one call without their dates (what `narratives search` is given from outside), each line
-    in a call of its own, and with the dates; as queries × documents score matrices (the re-ranked depth above
+    lines searched in one call without their dates (what `narratives search` is given from outside), in
+    consecutive calls of `SMALL_CALL` lines (in id order: a debate's lines in order), each line in a call of
+    its own, and with the dates; as queries × documents score matrices (the re-ranked depth above
     everything else)."""
     texts = [q.text for q in queries]
     vectors = QueryVectors(index.encoder.encode(texts))
@@ -217,8 +219,10 @@ def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tup
         return out
 
     every = range(len(texts))
+    small = [range(start, min(start + SMALL_CALL, len(texts))) for start in range(0, len(texts), SMALL_CALL)]
     return [("BM25 + dense (adapter)", fused),
             ("BM25 + dense (adapter) + re-rank (narratives search)", reranked(every, None)),
+            (f"BM25 + dense (adapter) + re-rank, calls of {SMALL_CALL} lines", np.concatenate([reranked(c, None) for c in small])),
             ("BM25 + dense (adapter) + re-rank, one line per call",
              np.concatenate([reranked([i], None) for i in every])),
             ("BM25 + dense (adapter) + re-rank + the debate's date", reranked(every, [q.date for q in queries]))]

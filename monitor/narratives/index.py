@@ -12,7 +12,8 @@
 - Learned model (optional, `retrieval_model`; `narratives search` uses the shipped one): the query
   embedding goes through a trained linear adapter before the cosine, the fusion is the model's, and the
   top candidates are re-ranked by its logistic regression (a head chosen by whether the query's day is
-  given and how many lines the call has, `retrieval_model.head_for`); a match's score is then that probability.
+  given and how many lines the call has, `retrieval_model.head_for`; the call's agreement features are
+  computed only when a head reads them); a match's score is then that probability.
 
 One `search` call embeds a whole batch of utterances at once (or takes the vectors the caller computed
 once for several indexes).
@@ -301,18 +302,20 @@ class NarrativeIndex:
         stated (`DocumentFeatures.batch_days`)."""
         assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
         from monitor.narratives.pair_features import FirstStage
-        from monitor.narratives.retrieval_model import head_for
+        from monitor.narratives.retrieval_model import CALL_HEADS, heads_for
 
         cand = top_ranks(fused, max(self.model.depth, keep))
         raw = self.best_per_document(vectors.plain)
         clause = self.clause_scores(queries, dense)
-        batch = self.pair_features.batch_days(queries, cand, fused)
+        heads = heads_for(queries, dates or None)
+        reads_call = [h in CALL_HEADS for h in heads]
+        batch = self.pair_features.batch_days(queries, cand, fused, reads_call) if any(reads_call) else None
         idx, prob = [], []
         for i, query in enumerate(queries):
             first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
             when = dates[i] if dates else None
-            head = head_for(when is not None, len(queries))
-            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, when, batch[i]), head)
+            row = None if batch is None else batch[i]
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, when, row), heads[i])
             order = np.argsort(-p, kind="stable")[:keep]
             idx.append(cand[i][order])
             prob.append(p[order])

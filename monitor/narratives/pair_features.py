@@ -9,7 +9,7 @@ about the document alone: how many claims of its speaker the index holds (log 1 
 speaker), i.e. how often fact-checkers check that speaker. Two compare dates, when the query has one
 (when it was said) and the claim too (when it was stated): the claim stated after the query (fact-checked
 claims are older than their repeats), and how recently before it, exp(−days / 365); both 0 otherwise, so a
-query without a date ranks on the other features alone (`UNDATED`, the re-ranker's undated head).
+query without a date ranks on the other features alone (`UNDATED`, `ALONE`: the re-ranker's undated heads).
 Where a claim was made (`VENUES`, from the fact-check's "stated ... in a debate / a tweet / ..."): debate
 sentences repeat what was said in debates and speeches more than what was posted online. How the candidate
 list agrees with itself (no query date needed), each weighted by the other candidates' fused scores: the
@@ -17,7 +17,7 @@ share by the same speaker, stated within 3 days (a debate's fact-checks come out
 time (exp(−days / 365)); and how far the claim's day is from the day the top candidates point to. And how
 the lines of one call agree (`batch_days`): the days the other lines' top candidates were stated, weighted
 by their scores, near this claim's (within days: a debate's own fact-checks; within a year: its period).
-A line searched alone gets 0 for both on every candidate.
+A line searched alone gets 0 for both on every candidate; a call's lines are its distinct texts (`call_lines`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ FEATURES = ("dense", "dense_raw", "lexical", "lexical_rel", "dense_gap", "fused"
             "doc_covered", "numbers_shared", "query_numbers_unmatched", "doc_numbers_unmatched", "names_shared",
             "speaker_named", "speaker_prominence", *DATE_FEATURES, *(f"venue_{v}" for v in VENUES),
             *AGREEMENT, *BATCH_FEATURES)
+DATED = tuple(i for i, f in enumerate(FEATURES) if f not in BATCH_FEATURES)
 UNDATED = tuple(i for i, f in enumerate(FEATURES) if f not in DATE_FEATURES)
 ALONE = tuple(i for i in UNDATED if FEATURES[i] not in BATCH_FEATURES)
+BATCH_COLUMNS = tuple(FEATURES.index(f) for f in BATCH_FEATURES)
 # candidate-list agreement: softmax temperatures of the fused score (weights of the other candidates, and of
 # the top candidates that date the query), how many of those, and the days that count as "together"
 _AGREE_T, _DATE_T, _DATE_TOP, _SAME_DAYS, _YEAR = 0.02, 0.05, 10, 3, 365.0
@@ -59,6 +61,18 @@ _BATCH_TOP, _BATCH_DAYS = 5, (3.0, 365.0)  # one scale per BATCH_FEATURES
 _WORD = re.compile(r"[a-z0-9']+")
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+")
+
+
+def call_lines(queries: Sequence[str]) -> np.ndarray:
+    """The line of its call each query is, numbered by first appearance: a repeated identical text is the same
+    line, not another one. A call's size (`call_size`) is how many lines it has."""
+    line = {t: n for n, t in enumerate(dict.fromkeys(queries))}
+    return np.array([line[t] for t in queries], dtype=np.int64)
+
+
+def call_size(queries: Sequence[str]) -> int:
+    """How many lines a call has (`call_lines`): its distinct texts."""
+    return len(set(queries))
 
 
 class _Words:
@@ -158,24 +172,27 @@ class DocumentFeatures:
         batch = np.zeros((len(cand), len(BATCH_FEATURES)), dtype=np.float32) if batch is None else batch
         return np.concatenate([pair, self.venue[cand], self.agreement(cand, fused[cand]), batch], axis=1)
 
-    def batch_days(self, queries: Sequence[str], candidates: np.ndarray, fused: np.ndarray) -> np.ndarray:
+    def batch_days(self, queries: Sequence[str], candidates: np.ndarray, fused: np.ndarray,
+                   needed: Sequence[bool] | None = None) -> np.ndarray:
         """queries × candidates × len(BATCH_FEATURES), for the `queries` of one call (`candidates` their document indices best
         first, `fused` their first-stage scores over all documents): how near each candidate's day is to the
         days of the other queries' top `_BATCH_TOP` candidates (each query's weights a softmax of its fused
-        scores, `_AGREE_T`, summing to 1; a repeat of the same text is not another query), exp(−days / scale)
-        for each of `_BATCH_DAYS`; 0 without a day."""
+        scores, `_AGREE_T`, summing to 1; a repeat of the same text is the same line, `call_lines`), exp(−days / scale)
+        for each of `_BATCH_DAYS`; 0 without a day. `needed`: the queries whose rows are computed (the others
+        are left 0 but still date the rest); all when not given."""
         top = candidates[:, :_BATCH_TOP]
         score = np.take_along_axis(fused, top, axis=1).astype(np.float64)
         weight = np.exp((score - score.max(1, keepdims=True)) / _AGREE_T)
         weight /= weight.sum(1, keepdims=True)
         day = self.day[top]
         weight = np.where(np.isnan(day), 0.0, weight)
-        text = {t: n for n, t in enumerate(dict.fromkeys(queries))}
-        group = np.array([text[t] for t in queries], dtype=np.int64)
+        group = call_lines(queries)
         owner = np.repeat(group, top.shape[1])
         points, weight = np.nan_to_num(day.reshape(-1)), weight.reshape(-1)
         out = np.zeros((*candidates.shape, len(BATCH_FEATURES)), dtype=np.float32)
         for i, row in enumerate(candidates):
+            if needed is not None and not needed[i]:
+                continue
             others = weight * (owner != group[i])
             if others.sum() <= 0:
                 continue

@@ -5,11 +5,14 @@ logistic-regression re-ranker over the fused top candidates.
   cosine with the documents' wordings. Documents are not mapped, so their cached embeddings (keyed by the
   encoder's variant) are the same with or without it, and it reuses the encoder forward the monitor runs.
 - Re-ranker: the top `depth` documents of the fused score are re-scored by a logistic regression over
-  the pair features (standardised); a match's score is its probability. Three heads, fitted on the same
-  candidates (`HEADS`): `dated` over all of `pair_features.FEATURES`, for a query whose day is given;
-  `undated` without the date-comparing features, for a query searched with at least `MIN_BATCH` others
-  (which it reads, `pair_features.BATCH_FEATURES`); `alone` without those either. A head fitted with a
-  feature and then given zeros ranks worse than one that never saw it.
+  the pair features (standardised); a match's score is its probability. Four heads, fitted on the same
+  candidates (`HEADS`, chosen per line by `head_for`): `dated`, for a query whose day is given, over the
+  features but the call's (`pair_features.DATED`); for a query without its day, in a call of at least
+  `MIN_BATCH` lines `undated`, without the date-comparing features but with how the call's lines agree
+  (`pair_features.BATCH_FEATURES`), in a smaller call of 2 or more lines `few`, the same features fitted on
+  calls of `FEW_CALLS` lines (their agreement is noisier), and `alone` for a line searched by itself, with
+  neither. A head fitted with a feature and then given zeros ranks worse than one that never saw it. A
+  call's lines are its distinct texts (`pair_features.call_size`), for the head as for the features.
 
 Files: `retrieval.safetensors` (adapter, each head's feature mean/scale and coefficients) and `retrieval.json`
 (fusion, depth, feature names, heads' intercepts, the encoder it was trained on, the weights file's sha256,
@@ -19,19 +22,23 @@ Train it with `cct-monitor narratives train-retrieval` (see `monitor/narratives/
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from monitor.classify.encoder import file_sha256
-from monitor.narratives.pair_features import ALONE, FEATURES, UNDATED
+from monitor.narratives.pair_features import ALONE, BATCH_COLUMNS, DATED, FEATURES, UNDATED, call_size
 
-FORMAT = "cct-narrative-retrieval/2"
-HEADS = {"dated": tuple(range(len(FEATURES))), "undated": UNDATED, "alone": ALONE}  # head: its feature columns
+FORMAT = "cct-narrative-retrieval/3"
+HEADS = {"dated": DATED, "undated": UNDATED, "few": UNDATED, "alone": ALONE}  # head: its feature columns
+CALL_HEADS = frozenset(n for n, cols in HEADS.items() if set(BATCH_COLUMNS) & set(cols))  # heads reading the call
 MIN_BATCH = 20  # lines in one call for the undated head (its training calls had about 90)
+FEW_CALLS = (2, 3, 5, 10)  # the call sizes the few head is fitted on (consecutive lines of a debate)
 WEIGHTS = "retrieval.safetensors"
 META = "retrieval.json"
 
@@ -90,8 +97,14 @@ class RetrievalModel:
 
 
 def head_for(dated: bool, lines: int) -> str:
-    """The head for a query with or without its day, searched in a call of `lines` lines."""
-    return "dated" if dated else "undated" if lines >= MIN_BATCH else "alone"
+    """The head for a query with or without its day, searched in a call of `lines` lines (distinct texts)."""
+    return "dated" if dated else "undated" if lines >= MIN_BATCH else "few" if lines >= 2 else "alone"
+
+
+def heads_for(queries: Sequence[str], dates: Sequence[dt.date | None] | None) -> list[str]:
+    """Each query's head in one call (`dates`: each query's day or None; None for none given)."""
+    lines = call_size(queries)
+    return [head_for(dates is not None and dates[i] is not None, lines) for i in range(len(queries))]
 
 
 def save(model: RetrievalModel, directory: Path, provenance: dict[str, object]) -> str:

@@ -7,7 +7,9 @@
    are split into folds by debate (the id before its last `_`), each fold scored by an adapter fitted on
    the others (its clauses' scores too). The fusion (dense weight, BM25 k) is the best MAP@5 on those
    scores; the re-ranker's heads (`retrieval_model.HEADS`) logistic regressions on the pair features of
-   every query's top `depth` candidates, each fold's queries searched as one call. Their train figures are
+   every query's top `depth` candidates, the call features with each fold's queries searched as one call
+   (`undated`) or in consecutive calls of `retrieval_model.FEW_CALLS` lines (`few`, fitted on all those
+   sizes; queries in the order given, sorted ids: a debate's lines in order). Their train figures are
    nested: each fold re-ranked by heads fitted on the other folds.
 3. The shipped adapter is then fitted on all train queries.
 
@@ -27,7 +29,7 @@ from monitor.classify.card import hand_written
 from monitor.classify.encoder import file_sha256
 from monitor.narratives.evaluate import Query, ranking_scores
 from monitor.narratives.index import NarrativeIndex, top_ranks
-from monitor.narratives.retrieval_model import HEADS, MIN_BATCH, Head, RetrievalModel, adapt
+from monitor.narratives.retrieval_model import FEW_CALLS, HEADS, MIN_BATCH, Head, RetrievalModel, adapt
 
 MAX_POSITIVES = 4
 FUSION_GRID = tuple((w, k) for w in (0.5, 0.6, 0.7, 0.8) for k in (2.0, 4.0, 8.0, 16.0))
@@ -124,7 +126,7 @@ def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[
           ) -> tuple[RetrievalModel, dict[str, float]]:
     """The model and its train MAP@5: the first stage cross-fitted, re-ranked by each head (nested: each fold
     by heads fitted on the others)."""
-    from monitor.narratives.pair_features import BATCH_FEATURES, DocumentFeatures, FirstStage
+    from monitor.narratives.pair_features import BATCH_COLUMNS, DocumentFeatures, FirstStage
 
     doc_row = {d.id: n for n, d in enumerate(index.docs)}
     ids = [d.id for d in index.docs]
@@ -158,25 +160,44 @@ def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[
     feats = DocumentFeatures([" ".join(d.texts) for d in index.docs], [d.speaker for d in index.docs],
                              [d.stated for d in index.docs], [d.venue for d in index.docs])
     cand = top_ranks(fused, cfg.depth)
-    batch = np.zeros((*cand.shape, len(BATCH_FEATURES)), dtype=np.float32)
-    for f in sorted(set(fold.tolist())):  # each fold's queries are searched as one call, as held-out queries are
-        held = fold == f
-        batch[held] = feats.batch_days([t for t, h in zip(texts, held, strict=True) if h], cand[held], fused[held])
-    x = np.stack([feats.pairs(t, cand[i], FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i]), queries[i].date,
-                              batch[i]) for i, t in enumerate(texts)])
+    x = np.stack([feats.pairs(t, cand[i], FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i]), queries[i].date)
+                  for i, t in enumerate(texts)])
     y = np.array([[j in positives[i] for j in cand[i].tolist()] for i in range(len(texts))])
+
+    def in_calls(size: int | None) -> np.ndarray:
+        """`x` with the call features of each fold's queries searched in consecutive calls of `size` (None: the
+        whole fold in one call, as held-out queries are)."""
+        batch = np.zeros((*cand.shape, len(BATCH_COLUMNS)), dtype=np.float32)
+        for f in sorted(set(fold.tolist())):
+            rows = np.where(fold == f)[0]
+            for start in range(0, len(rows), size or len(rows)):
+                part = rows[start:start + (size or len(rows))]
+                batch[part] = feats.batch_days([texts[i] for i in part], cand[part], fused[part])
+        out = x.copy()
+        out[..., list(BATCH_COLUMNS)] = batch
+        return out
+
+    whole, calls = in_calls(None), {size: in_calls(size) for size in FEW_CALLS}
+    fitted_on = {"dated": [x], "undated": [whole], "few": list(calls.values()), "alone": [x]}
+    scored_on = {"dated": {"": x}, "undated": {"": whole}, "few": {f"_calls_of_{s}": c for s, c in calls.items()}, "alone": {"": x}}
+
+    def fit_on(name: str, rows: np.ndarray) -> Head:
+        cols = list(HEADS[name])
+        return fit_head(np.concatenate([m[rows][..., cols].reshape(-1, len(cols)) for m in fitted_on[name]]),
+                        np.concatenate([y[rows].reshape(-1)] * len(fitted_on[name])), cfg.rerank_c)
+
     figures = {"train_map5_fused_crossfit": map5(fused)}
     for name, cols in ((n, list(c)) for n, c in HEADS.items()):
-        probs = np.zeros(cand.shape, dtype=np.float32)
-        for f in sorted(set(fold.tolist())):
-            fit, held = fold != f, fold == f
-            head = fit_head(x[fit][..., cols].reshape(-1, len(cols)), y[fit].reshape(-1), cfg.rerank_c)
-            probs[held] = head.probability(x[held][..., cols].reshape(-1, len(cols))).reshape(int(held.sum()), -1)
-        reranked = np.full_like(fused, -1.0)
-        np.put_along_axis(reranked, cand, probs + 1.0, axis=1)
-        figures[f"train_map5_reranked_{name}_crossfit"] = map5(reranked)
-    heads = {name: fit_head(x[..., list(cols)].reshape(-1, len(cols)), y.reshape(-1), cfg.rerank_c)
-             for name, cols in HEADS.items()}
+        heads = {f: fit_on(name, fold != f) for f in sorted(set(fold.tolist()))}
+        for suffix, matrix in scored_on[name].items():
+            probs = np.zeros(cand.shape, dtype=np.float32)
+            for f, head in heads.items():
+                held = fold == f
+                probs[held] = head.probability(matrix[held][..., cols].reshape(-1, len(cols))).reshape(int(held.sum()), -1)
+            reranked = np.full_like(fused, -1.0)
+            np.put_along_axis(reranked, cand, probs + 1.0, axis=1)
+            figures[f"train_map5_reranked_{name}{suffix}_crossfit"] = map5(reranked)
+    heads = {name: fit_on(name, np.ones(len(texts), dtype=bool)) for name in HEADS}
     model = RetrievalModel(fit_adapter(index, vecs, positives, cfg), float(weight), float(k), cfg.depth, heads,
                            index.encoder.variant)
     return model, figures
@@ -212,10 +233,12 @@ def write_card(directory: Path, sha256: str, provenance: dict[str, Any]) -> None
 
 A query adapter (linear map on the all-MiniLM-L6-v2 last-layer embedding, {provenance['config']['epochs']} epochs
 from the identity), the BM25 fusion it is used with and a logistic-regression re-ranker over the top
-{provenance['config']['depth']} fused candidates with three heads (`monitor/narratives/retrieval_model.py`,
-features in `monitor/narratives/pair_features.py`): `undated`, what `narratives search` uses for lines
-without a `date` searched at least {MIN_BATCH} in one call (how the search is measured from outside: it also
-reads the days the call's other lines point to); `alone`, for fewer lines; `dated`, for a line with a date.
+{provenance['config']['depth']} fused candidates with four heads (`monitor/narratives/retrieval_model.py`,
+features in `monitor/narratives/pair_features.py`), chosen per line: for a line without a `date`,
+`undated` in a call of at least {MIN_BATCH} lines (distinct texts; it also reads the days the call's other
+lines point to), `few` in a call of 2 to {MIN_BATCH - 1} lines (the same features, fitted on calls of
+{', '.join(map(str, FEW_CALLS))} consecutive lines of a debate), `alone` for a line searched by itself;
+`dated` for a line with a date (no call features).
 
 - Weights: `retrieval.safetensors`, sha256 `{sha256}` (checked on load against `retrieval.json`).
 - Trained with: `{provenance['command']}` (seeded, single-threaded; same data and seed, same sha256), config in
@@ -223,7 +246,8 @@ reads the days the call's other lines point to); `alone`, for fewer lines; `date
   earlier by looking at dev MAP@5; the where-stated, candidate-agreement and call-agreement features, the
   heads and C = {provenance['config']['rerank_c']} were chosen by cross-validation on the train queries grouped
   by debate (5 folds, and forward splits by debate date); dev was read for two candidate models (the
-  first without the call-agreement features), to report.
+  first without the call-agreement features), to report. The `few` head and the dated head without the
+  call features were chosen on the same train cross-validation; dev was read once, for the final model.
 - **Research use only (flagged).** Data: CheckThat! 2022 Task 2B (English debates → PolitiFact) **train qrels
   only** (`../shared/datasets/checkthat2022-task2b-debates/`); dev qrels are never read, test queries are not in
   the repository. Licence (dataset README): the re-host is CC BY-SA 3.0 DE; the underlying CheckThat! data is
@@ -237,7 +261,7 @@ reads the days the call's other lines point to); `alone`, for fewer lines; `date
   ../shared/datasets/checkthat2022-task2b-debates` (README § Known narratives).
 - Dates: two features compare the day a query was said with the day the claim was stated (`stated_after`,
   `stated_recency`); only the dated head reads them. The other heads date a query by its own top
-  candidates instead (`time_gap`, `time_density`) and, `undated`, by the other lines' top candidates
+  candidates instead (`time_gap`, `time_density`) and, `undated` and `few`, by the other lines' top candidates
   (`batch_sameday`, `batch_period`: so a line's ranking depends on the lines searched with it); all read
   where a claim was made (`venue_*`: debate, speech, broadcast, ad, online, other; from PolitiFact's
   "stated on ... in ..."; 0 for narrative sets).

@@ -145,3 +145,60 @@ def test_lines_of_one_call_date_each_other_and_a_repeated_line_is_not_another() 
     assert out[0, 2].tolist() == [0.0, 0.0]  # a claim without a day
     alone = feats.batch_days(["what was said", "what was said"], candidates, fused)
     assert not alone.any()
+
+
+def _dated_index() -> tuple[object, list[str]]:
+    import datetime as dt
+
+    from monitor.narratives.index import Document, NarrativeIndex
+    from monitor.narratives.matcher import shared_default_encoder
+
+    claims = ["Unemployment among veterans is lower than in the general population.",
+              "The state cut school funding by a fifth.", "Crime doubled in the city since 2015.",
+              "Wind farms cause cancer.", "The deficit tripled under this administration.",
+              "Half of all new jobs went to immigrants."]
+    days = [dt.date(2012, 9, 1), dt.date(2016, 3, 1), dt.date(2012, 10, 20), dt.date(2019, 5, 2),
+            dt.date(2016, 2, 27), dt.date(2012, 10, 1)]
+    docs = [Document(f"c{i}", (text,), "", day) for i, (text, day) in enumerate(zip(claims, days, strict=True))]
+    others = [f"line {n}: {topic}" for n, topic in enumerate(
+        ["crime is up in our cities", "school budgets were cut", "jobs went to immigrants", "the deficit is huge",
+         "wind turbines make people sick"] * 4)]
+    return NarrativeIndex(docs, shared_default_encoder(), None, model=load(default_model_dir())), others
+
+
+def _ranked(rows: list) -> list[list[tuple[str, float]]]:
+    return [[(m.id, round(m.score, 6)) for m in row] for row in rows]
+
+
+def test_a_repeated_line_is_one_line_of_its_call_for_the_head_as_for_the_features() -> None:
+    from monitor.narratives.retrieval_model import MIN_BATCH, heads_for
+
+    index, others = _dated_index()
+    said = "veterans' unemployment is now lower than the general population"
+    alone = _ranked(index.search([said], top_k=3))
+    # the same text sent MIN_BATCH times is one line: ranked as when sent alone, not by the head of a big call
+    assert _ranked(index.search([said] * MIN_BATCH, top_k=3)) == alone * MIN_BATCH
+    assert heads_for([said] * MIN_BATCH, None) == ["alone"] * MIN_BATCH
+    assert set(heads_for([said, *others[:MIN_BATCH - 1]], None)) == {"undated"}
+    assert set(heads_for([said, others[0], others[0]], None)) == {"few"}
+    # a call of a few different lines reads them: the line's ranking is no longer the alone one
+    assert _ranked(index.search([said, *others[:4]], top_k=3))[0] != alone[0]
+
+
+def test_a_dated_line_ranks_the_same_whatever_lines_are_sent_with_it() -> None:
+    import datetime as dt
+
+    from monitor.narratives.pair_features import DocumentFeatures
+
+    index, others = _dated_index()
+    said, day = "veterans' unemployment is now lower than the general population", dt.date(2012, 10, 23)
+    alone = _ranked(index.search([said], top_k=3, dates=[day]))
+    in_call = _ranked(index.search([said, *others], top_k=3, dates=[day] * (len(others) + 1)))
+    assert in_call[0] == alone[0]
+    # the call features are computed for the lines that read them only; the others still date those
+    feats = DocumentFeatures(["claim a", "claim b", "claim c"], ["", "", ""],
+                             [dt.date(2016, 10, 9), dt.date(2016, 10, 10), dt.date(2011, 3, 1)])
+    candidates, fused = np.array([[0, 2, 1], [1, 2, 0]]), np.array([[0.9, 0.1, 0.5], [0.1, 0.9, 0.2]], dtype=np.float32)
+    every = feats.batch_days(["first line", "second line"], candidates, fused)
+    some = feats.batch_days(["first line", "second line"], candidates, fused, needed=[True, False])
+    assert every[1].any() and not some[1].any() and np.array_equal(some[0], every[0]) and every[0].any()
