@@ -145,6 +145,8 @@ class SearchQuery:
 
 
 def _query(row: dict[str, Any], n: int) -> SearchQuery:
+    from monitor.narratives.evaluate import said_on
+
     context, date = row.get("context", []), row.get("date")
     if not isinstance(context, list) or not all(isinstance(t, str) for t in context):
         raise click.ClickException(f"stdin:{n}: 'context' must be a list of strings (the turns before, oldest first)")
@@ -152,6 +154,8 @@ def _query(row: dict[str, Any], n: int) -> SearchQuery:
         day = dt.date.fromisoformat(date) if date is not None else None
     except (TypeError, ValueError):
         raise click.ClickException(f"stdin:{n}: 'date' must be YYYY-MM-DD, got {date!r}") from None
+    if day is None and isinstance(row["id"], str):
+        day = said_on(row["id"])
     return SearchQuery(row["id"], row["text"], tuple(context), day)
 
 
@@ -164,7 +168,8 @@ def search(index: Path, top_k: int, model_dir: Path | None) -> None:
     """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first.
 
     A line may add "context" (the turns before, oldest first) and "date" (YYYY-MM-DD, the day it was said),
-    which the re-ranker reads (a claim fact-checked after that day is unlikely to be the one repeated).
+    which the re-ranker reads (a claim fact-checked after that day is unlikely to be the one repeated). Without
+    "date", an id in the CheckThat!/CLEF transcript form YYYYMMDD_<event>_<line> gives the day.
 
     Ranks with the retrieval model (adapted dense + BM25, re-ranked; a score is the re-ranker's probability)."""
     from monitor.narratives.index import NarrativeIndex

@@ -58,7 +58,9 @@ def stated_where(field: str | None) -> str:
 
 
 def said_on(query_id: str) -> dt.date | None:
-    """The day a CheckThat! debate line was said: its id starts with the debate's YYYYMMDD."""
+    """The day a CheckThat! debate line was said: its id starts with the debate's YYYYMMDD and an underscore."""
+    if len(query_id) < 9 or query_id[8] != "_":
+        return None
     try:
         return dt.datetime.strptime(query_id[:8], "%Y%m%d").date()
     except ValueError:

@@ -287,3 +287,13 @@ def test_search_reads_optional_context_and_date_and_rejects_a_bad_date() -> None
                           input=json.dumps({**said, "date": "4 Nov 2020"}) + "\n", capture_output=True, text=True,
                           env=env, cwd=ROOT, check=False, timeout=300)
     assert done.returncode != 0 and "stdin:1: 'date' must be YYYY-MM-DD" in done.stderr
+
+
+def test_search_takes_the_day_from_a_transcript_line_id_when_no_date_is_given() -> None:
+    text = "they made us fill in the ballot with a sharpie, that is voter fraud"
+    dated, from_id, undated = _search(FIXTURES / "vclaims.jsonl", [
+        {"id": "q", "text": text, "date": "2020-11-04"},
+        {"id": "20201104_press_briefing_0012", "text": text},
+        {"id": "20201104", "text": text}], 3)
+    assert from_id["matches"] == dated["matches"]
+    assert undated["matches"] != dated["matches"]
