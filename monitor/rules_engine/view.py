@@ -67,6 +67,14 @@ class ChunkView:
             self._cache[key] = strip_accents(self.text(scope))
         return self._cache[key]
 
+    def plain_utf8(self, scope: str) -> bytes:
+        """`plain(scope)` encoded as UTF-8 (what an RE2 search reads)."""
+        key = ("utf8", scope)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.plain(scope).encode("utf-8")
+        return found
+
     def words(self, scope: str) -> list[str]:
         key = ("words", scope)
         if key not in self._cache:

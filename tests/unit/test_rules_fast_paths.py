@@ -145,3 +145,21 @@ def test_regex_leaves_joined_as_one_alternation_match_what_any_of_them_matches()
     for text in texts:
         view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
         assert joined.test(view) == any(leaf.test(view) for leaf in leaves[:4]), text
+
+
+def test_a_regex_leaf_tested_over_utf8_without_captures_matches_where_its_trace_matches() -> None:
+    """`test` searches the view's UTF-8 text with the pattern's groups non-capturing; `trace` searches the text
+    with the pattern as written: both find a match in the same texts, accented and non-Latin ones included."""
+    from monitor.contracts import TranscriptChunk
+    from monitor.rules_engine.leaves.regex import RegexLeaf, compile_regex
+    from monitor.rules_engine.view import ChunkView
+
+    patterns = [r"\b(13|thirteen)\s*(percent|%)?[^.]{0,20}\b(50|fifty)\b", r"(?P<w>wahl)betrug", r"^élection\b",
+                r"\bżąd(amy|am)\b", "(?-i)ÉTÉ", r"\p{Greek}+", r"(a)(b)?(c)*\b"]
+    texts = ["13 percent and then 50", "thirteen of them, fifty", "13. 50", "Wahlbetrug!", "élection truquée",
+             "une élection", "żądamy uczciwych wyborów", "ŻĄDAM", "ÉTÉ", "été", "Ελλάδα", "abccc", "ab", "", "x"]
+    for pattern in patterns:
+        leaf = RegexLeaf(pattern, "chunk", compile_regex(pattern))
+        for text in texts:
+            view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
+            assert leaf.test(view) == leaf.trace(view)["matched"], (pattern, text)
