@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -42,6 +43,25 @@ def _stage_order(name: str) -> tuple[int, str]:
     if name in ORDER:
         return ORDER.index(name), name
     return (len(ORDER), name) if name.startswith("emit") else (len(ORDER) + 1, name)
+
+
+class GcClock:
+    """Main-thread CPU seconds and count of the garbage collector's passes, by generation, while `counting`."""
+
+    def __init__(self, clock: StageClock) -> None:
+        self.clock = clock
+        self.cpu: defaultdict[int, float] = defaultdict(float)
+        self.passes: defaultdict[int, int] = defaultdict(int)
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if not self.clock.counting or threading.get_ident() != self.clock._main:
+            return
+        if phase == "start":
+            self._t0 = time.thread_time()
+        else:
+            self.cpu[info["generation"]] += time.thread_time() - self._t0
+            self.passes[info["generation"]] += 1
 
 
 class StageClock:
@@ -71,22 +91,24 @@ class StageClock:
 
 
 def thread_cpu() -> dict[str, float]:
-    """CPU seconds of each of this process's threads so far, summed by thread name."""
+    """CPU seconds of each of this process's threads so far, by Python thread name (numbers dropped, so
+    kafka-python's I/O threads add up), native threads (ONNX Runtime's, BLAS) under their kernel name."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
     out: defaultdict[str, float] = defaultdict(float)
     for tid in os.listdir("/proc/self/task"):
         try:
             stat = Path(f"/proc/self/task/{tid}/stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
+        name = names.get(int(tid)) or "native: " + stat[stat.index("(") + 1:stat.rindex(")")]
         out["main" if int(tid) == os.getpid() else _thread_kind(name)] += (int(fields[11]) + int(fields[12])) / CLK_TCK
     return out
 
 
 def _thread_kind(name: str) -> str:
-    """Group numbered threads (kafka-python's `kafka-io-3`, ONNX Runtime's pool) under one name."""
-    return name.rstrip("0123456789-_") or name
+    """A thread's name without its numbers (`kafka-io-3`, `Thread-12 (run)`)."""
+    return re.sub(r"[-_ ]?\d+", "", name).strip() or name
 
 
 def produce(bootstrap: str, topic: str, chunks: int, broadcasts: int, seed: int) -> None:
@@ -154,6 +176,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     runner = monitor.runner
     clock = StageClock()
     instrument(clock, monitor)
+    import gc
+
+    collections = GcClock(clock)
+    gc.callbacks.append(collections)
     start: dict[str, Any] = {}
     decided = 0
     handle = runner.handle_batch
@@ -189,6 +215,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             profiler.start()
 
     runner.between_batches.append(start_profile)
+    if not args.no_freeze:
+        from monitor.runner import freeze_startup_objects
+
+        freeze_startup_objects()  # as `cct-monitor run` does
     runner.run()
     watchdog.cancel()
     if profiler is not None:
@@ -214,6 +244,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "stage_cpu_ms_per_chunk": stages,
         "main_thread_outside_stages_ms_per_chunk": ms(max(0.0, threads.get("main", 0.0) - main_cpu)),
         "thread_cpu_ms_per_chunk": {k: ms(v) for k, v in sorted(threads.items(), key=lambda kv: -kv[1]) if v > 0},
+        "gc_cpu_ms_per_chunk": {f"generation {g}": ms(v) for g, v in sorted(collections.cpu.items())},
+        "gc_passes": {f"generation {g}": n for g, n in sorted(collections.passes.items())},
         "calls": dict(clock.calls),
         "profile": profiler.summary() if profiler is not None else None,
     }
@@ -229,6 +261,8 @@ def report(result: dict[str, Any]) -> str:
     lines.append(f"  {'(main thread outside these)':<40} {result['main_thread_outside_stages_ms_per_chunk']:8.4f}")
     lines.append("CPU ms per chunk by thread:")
     lines += [f"  {k:<40} {v:8.4f}" for k, v in result["thread_cpu_ms_per_chunk"].items()]
+    lines.append("garbage collector, main-thread CPU ms per chunk (inside the stages above) and passes:")
+    lines += [f"  {k:<40} {v:8.4f}  ({result['gc_passes'][k]} passes)" for k, v in result["gc_cpu_ms_per_chunk"].items()]
     prof = result.get("profile") or {}
     if prof.get("by_category"):
         lines.append(f"py-spy ({prof['samples']} samples, raw stacks in {prof['raw']}):")
@@ -250,6 +284,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--profile", default=None, help="py-spy raw stacks here during the measured drain")
     ap.add_argument("--profile-rate", type=int, default=100)
+    ap.add_argument("--no-freeze", action="store_true", help="leave the startup objects to the garbage collector")
     ap.add_argument("--output", default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
     import logging
