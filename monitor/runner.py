@@ -7,6 +7,7 @@ in-flight batch, flush, commit and leave the group.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -30,6 +31,17 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+
+
+def freeze_startup_objects() -> int:
+    """Collect, then move every object alive now (the loaded model, rules, narrative indexes, schemas: they live
+    as long as the process) out of the garbage collector's reach, so its full passes scan only what the loop
+    allocates. A full pass over the startup heap took ~160 ms on the shared 2-core host, ~0.08 ms of CPU per
+    chunk at capacity (`python -m monitor.bench.stage_cpu`). Nothing is freed differently: the frozen objects stay
+    reachable, and cycles made later are still collected. Returns the objects frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 class Runner:

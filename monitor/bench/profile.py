@@ -23,6 +23,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("encoder forward (torch)", ("torch/nn/", "modeling_", "torch/_", "functional.py")),
     ("encoder forward (onnxruntime)", ("onnxruntime/",)),
     ("classifier (other)", ("monitor/classify/",)),
+    ("narrative matching", ("monitor/narratives/",)),
     ("rules engine", ("monitor/rules_engine/",)),
     ("decode/validate (JSON, pydantic)", ("monitor/contracts.py", "pydantic/")),
     ("per-broadcast state", ("monitor/state.py",)),

@@ -18,7 +18,7 @@ from monitor.rules_engine.loader import RuleLoadError
 from monitor.settings import KafkaSettings
 from monitor.classify.encoder import ModelNotFound
 from monitor.classify.ort_encoder import StaleExport
-from monitor.runner import install_signal_handlers
+from monitor.runner import freeze_startup_objects, install_signal_handlers
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bo
         raise click.ClickException(f"the rule files do not validate:\n{exc}") from None
     except (StaleExport, ModelNotFound) as exc:
         raise click.ClickException(f"cannot load the classifier: {exc}") from None
+    freeze_startup_objects()
     try:
         monitor.runner.run()
     except KafkaAccessError as exc:

@@ -143,6 +143,8 @@ class RuleEngine:
         self.clock = clock
         self.every_rule = every_rule
         self.states = BroadcastStates(max_broadcasts=max_broadcasts)
+        #: (day, language, the model's languages) → the rules in force that run on such a chunk, in order
+        self._applicable: dict[tuple[dt.date, str | None, tuple[str, ...] | None], list[CompiledRule]] = {}
         self.sha256 = combined_sha256([s.sha256 for s in self.sets])
         self._stamp: dict[str, Any] = {
             "sha256": self.sha256,
@@ -244,19 +246,30 @@ class RuleEngine:
         rs = cr.ruleset
         return rs.effective_from <= day and (rs.effective_until is None or day <= rs.effective_until)
 
+    def _rules_for(self, day: dt.date, language: str | None, supported: tuple[str, ...] | None) -> list[CompiledRule]:
+        """The rules, in order, in force on `day` that run on a chunk in `language` (`rule_applies`): worked out
+        once per distinct (day, language, model languages), not per chunk and rule."""
+        key = (day, language, supported)
+        found = self._applicable.get(key)
+        if found is None:
+            if len(self._applicable) >= 1024:
+                self._applicable.clear()
+            found = self._applicable[key] = [cr for cr in self.rules if self._active(cr, day)
+                                             and rule_applies(cr.rule.languages, language, supported)]
+        return found
+
     def _evaluate_item(self, item: WorkItem, model: ModelInfo | None, narratives: dict[str, Any],
                        quiet: bool = False) -> Decision:
         decision = Decision(item, model, ruleset=self._stamp)
         chunk = item.chunk
         if not chunk.is_final:
             return decision
-        language, supported = item.language or chunk.language, model.languages if model else None
+        language, supported = item.language or chunk.language, tuple(model.languages) if model else None
         view = ChunkView(chunk, item.scores, item.context, narratives, language)
         t_ms = speech_ms(chunk, item.received_at)
         day = chunk.ts.date() if chunk.ts is not None else dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
-        for cr in self.rules:
-            if (not self._active(cr, day) or not rule_applies(cr.rule.languages, language, supported)
-                    or not cr.when.test(view)):
+        for cr in self._rules_for(day, language, supported):
+            if not cr.when.test(view):
                 continue
             exceptions = [{"reason": reason, "matched": node.test(view)} for reason, node in cr.unless]
             if any(e["matched"] for e in exceptions):

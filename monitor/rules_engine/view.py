@@ -12,12 +12,24 @@ from monitor.contracts import TranscriptChunk
 _WORD = re.compile(r"\w+")
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A `str.translate` table that deletes combining marks and keeps every other character, filled in as
+    characters are first seen (one `unicodedata.combining` call per distinct code point, not per character)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _CombiningMarks()
+
+
 def strip_accents(text: str) -> str:
     """The text with combining marks removed (é → e), case kept."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKD", text).translate(_DROP_COMBINING)
 
 
 def words(text: str) -> list[str]:
@@ -55,24 +67,29 @@ class ChunkView:
             self._cache[key] = strip_accents(self.text(scope))
         return self._cache[key]
 
+    def plain_utf8(self, scope: str) -> bytes:
+        """`plain(scope)` encoded as UTF-8 (what an RE2 search reads)."""
+        key = ("utf8", scope)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.plain(scope).encode("utf-8")
+        return found
+
     def words(self, scope: str) -> list[str]:
         key = ("words", scope)
         if key not in self._cache:
             self._cache[key] = _WORD.findall(self.plain(scope).casefold())
         return self._cache[key]
 
-    def word_set(self, scope: str) -> frozenset[str]:
-        key = ("word_set", scope)
-        if key not in self._cache:
-            self._cache[key] = frozenset(self.words(scope))
-        return self._cache[key]
-
-    def joined_words(self, scope: str) -> str:
-        """The words joined by single spaces."""
-        key = ("joined", scope)
-        if key not in self._cache:
-            self._cache[key] = " ".join(self.words(scope))
-        return self._cache[key]
+    def keyword_input(self, scope: str) -> tuple[list[str], frozenset[str], str]:
+        """What a keyword matcher reads (`KeywordMatcher.contains`): the words, the same as a set, and joined by
+        single spaces."""
+        key = ("keywords", scope)
+        found = self._cache.get(key)
+        if found is None:
+            toks = self.words(scope)
+            found = self._cache[key] = (toks, frozenset(toks), " ".join(toks))
+        return found
 
     def field(self, name: str) -> Any:
         node: Any = self.chunk

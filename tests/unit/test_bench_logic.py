@@ -82,6 +82,7 @@ def test_profile_summary_attributes_samples_to_the_innermost_known_stage() -> No
     assert summary["by_category"]["kafka client"] == 0.15
     assert summary["by_thread"] == {"MainThread": 0.85, "kafka-io": 0.15}
     assert categorise("x (monitor/runner.py:1)") == "pipeline/runner glue"
+    assert categorise("a (monitor/rules_engine/engine.py:1);b (monitor/narratives/matcher.py:2)") == "narrative matching"
 
 
 def test_ratios_compare_the_pipeline_with_ceiling_and_naive() -> None:

@@ -331,6 +331,18 @@ def test_rule_set_is_inactive_outside_its_effective_period_but_its_tests_run(tmp
     assert report.passed == 2 and not report.failed
 
 
+def test_one_engine_follows_the_effective_period_day_by_day_within_a_batch(tmp_path: Path) -> None:
+    from monitor.rules_engine.loader import load_or_raise
+
+    data = ruleset()
+    data["effective_from"], data["effective_until"] = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
+    write_set(tmp_path / "rules", data)
+    engine = RuleEngine(load_or_raise([tmp_path / "rules"]))
+    days = ["2025-12-31", "2026-03-01", "2026-07-01", "2026-06-30", "2025-12-31"]
+    assert fired(engine, *(item("rigged", i, broadcast=f"b{i}", ts=f"{day}T20:00:00Z") for i, day in enumerate(days))) == [
+        [], ["r-test"], [], ["r-test"], []]
+
+
 MULTILINGUAL = {"betrug": {"en": ["rigged"], "de": ["wahlbetrug", "gefälscht*"]}, "plain": ["stolen"]}
 
 

@@ -65,6 +65,34 @@ def test_keyword_prefix_ends_any_word_of_a_phrase() -> None:
     assert not _contains(matcher, "teoria o spisku"), "each prefix starts its own word"
 
 
+def test_keyword_contains_answers_what_find_answers_for_phrases_of_prefixes_and_shared_words() -> None:
+    """`contains` rules phrases out by their words and searches the phrases that start with a prefix in the joined
+    words; `find` scans word by word. Both agree on every text, the near misses included."""
+    matcher = KeywordMatcher(["stuff* the box*", "control* the media", "the big lie", "tak* back our country",
+                              "rigged", "mail-in ballot*"])
+    texts = ["they stuffed the boxes overnight", "stuff the box", "stuffing the", "the box was stuffed",
+             "stuffthe box", "they control the media", "controlled the media outlets", "control the medias",
+             "uncontrolled the media", "control media", "it is the big lie again", "the big lies", "big lie",
+             "taking back our country", "take our country back", "rigged", "rig", "mail in ballots", "mail-in",
+             "Stuffed THE Boxes", "the", "", "the the big big lie lie"]
+    for text in texts:
+        assert _contains(matcher, text) == bool(matcher.find(words(text))), text
+    assert _contains(matcher, "they stuffed the boxes overnight") and not _contains(matcher, "uncontrolled the media")
+
+
+def test_accents_are_stripped_as_decomposing_and_dropping_every_combining_mark() -> None:
+    import unicodedata
+
+    from monitor.rules_engine.view import strip_accents
+
+    texts = ["Wahlbetrug, gefälscht!", "élection truquée", "wybory sfałszowane, żądamy", "alegeri fraudate, țară",
+             "Ｆｕｌｌｗｉｄｔｈ ﬁ", "e\u0301 o\u0308 a\u0323\u0302", "’quoted’ — dash…", "emoji 👍🏽 ok", "plain ascii", ""]
+    for text in texts * 2:  # the second time from the filled translation table
+        decomposed = unicodedata.normalize("NFKD", text)
+        assert strip_accents(text) == "".join(ch for ch in decomposed if not unicodedata.combining(ch)), text
+    assert strip_accents("Gefälscht, élection") == "Gefalscht, election"
+
+
 def test_best_per_document_is_the_best_wording_of_each_narrative() -> None:
     sets = load_sets_or_raise(narrative_dirs([ROOT / "rules"]))
     matcher = NarrativeMatcher(sets, {s.set.id for s in sets}, shared_default_encoder())
@@ -117,3 +145,21 @@ def test_regex_leaves_joined_as_one_alternation_match_what_any_of_them_matches()
     for text in texts:
         view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
         assert joined.test(view) == any(leaf.test(view) for leaf in leaves[:4]), text
+
+
+def test_a_regex_leaf_tested_over_utf8_without_captures_matches_where_its_trace_matches() -> None:
+    """`test` searches the view's UTF-8 text with the pattern's groups non-capturing; `trace` searches the text
+    with the pattern as written: both find a match in the same texts, accented and non-Latin ones included."""
+    from monitor.contracts import TranscriptChunk
+    from monitor.rules_engine.leaves.regex import RegexLeaf, compile_regex
+    from monitor.rules_engine.view import ChunkView
+
+    patterns = [r"\b(13|thirteen)\s*(percent|%)?[^.]{0,20}\b(50|fifty)\b", r"(?P<w>wahl)betrug", r"^élection\b",
+                r"\bżąd(amy|am)\b", "(?-i)ÉTÉ", r"\p{Greek}+", r"(a)(b)?(c)*\b"]
+    texts = ["13 percent and then 50", "thirteen of them, fifty", "13. 50", "Wahlbetrug!", "élection truquée",
+             "une élection", "żądamy uczciwych wyborów", "ŻĄDAM", "ÉTÉ", "été", "Ελλάδα", "abccc", "ab", "", "x"]
+    for pattern in patterns:
+        leaf = RegexLeaf(pattern, "chunk", compile_regex(pattern))
+        for text in texts:
+            view = ChunkView(TranscriptChunk(broadcast_id="b", seq=0, text=text), {})
+            assert leaf.test(view) == leaf.trace(view)["matched"], (pattern, text)

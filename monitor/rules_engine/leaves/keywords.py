@@ -111,25 +111,32 @@ class KeywordMatcher:
             else:
                 self.phrases.setdefault(first, []).append((pattern, term))
         self._single = frozenset(p.words[0] for entries in self.phrases.values() for p, _ in entries if len(p.words) == 1)
+        # the phrases `contains` scans for, each with the whole words it needs among the chunk's words: a phrase
+        # whose words are not all there cannot match, so most are ruled out by one subset test, without a scan
+        self._multi = {first: [(p, _whole_words(p)) for p, _ in entries if len(p.words) > 1]
+                       for first, entries in self.phrases.items() if any(len(p.words) > 1 for p, _ in entries)}
+        # phrases starting with a prefix, as one search of the joined words: each word is a maximal run of
+        # non-spaces there, so `w[^ ]*` is a word starting with `w` and `w` followed by a space or the end is `w`
+        phrase_res = [" ".join(re.escape(w) + ("[^ ]*" if f else "") for w, f in zip(p.words, p.prefix, strict=True))
+                      for entries in self.prefix_phrases.values() for p, _ in entries]
+        self._prefix_phrase_re = re.compile(r"(?<![^ ])(?:" + "|".join(phrase_res) + r")(?![^ ])") if phrase_res else None
         prefixes = sorted({p for entries in self.prefixes.values() for p, _ in entries})
         # a word starting with one of the prefixes, in the words joined by spaces (words are \w+ runs)
         self._prefix_re = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
 
     def contains(self, toks: Sequence[str], unique: frozenset[str], joined: str) -> bool:
         """Whether `find(toks)` would find anything (`unique`: the same words as a set, `joined`: joined by
-        spaces), by a set intersection and one regex search; the word-by-word scan runs only for phrases
-        whose first word is there, and for the rare phrases that start with a prefix."""
-        heads = unique.intersection(self.phrases)
-        if heads:
-            if not self._single.isdisjoint(heads):
-                return True
-            for i, tok in enumerate(toks):
-                if tok in heads and any(p.matches_at(toks, i) for p, _ in self.phrases[tok]):
+        spaces), by set operations and regex searches; the word-by-word scan runs only for the phrases whose
+        whole words are all among the chunk's words."""
+        if not self._single.isdisjoint(unique):
+            return True
+        for first in unique.intersection(self._multi):
+            for pattern, needed in self._multi[first]:
+                if needed <= unique and any(tok == first and pattern.matches_at(toks, i) for i, tok in enumerate(toks)):
                     return True
         if self._prefix_re is not None and self._prefix_re.search(joined) is not None:
             return True
-        return bool(self.prefix_phrases) and any(
-            p.matches_at(toks, i) for i, tok in enumerate(toks) for p, _ in self.prefix_phrases.get(tok[:1], ()))
+        return self._prefix_phrase_re is not None and self._prefix_phrase_re.search(joined) is not None
 
     def find(self, toks: Sequence[str]) -> list[str]:
         """Terms of the list found in `toks`, in order of appearance, without repeats."""
@@ -142,6 +149,11 @@ class KeywordMatcher:
                 if tok.startswith(prefix) and term not in found:
                     found.append(term)
         return found
+
+
+def _whole_words(pattern: Pattern) -> frozenset[str]:
+    """The words of `pattern` that must appear as they are (not as a prefix)."""
+    return frozenset(w for w, prefix in zip(pattern.words, pattern.prefix, strict=True) if not prefix)
 
 
 NO_TERMS = KeywordMatcher(())
@@ -169,8 +181,7 @@ class KeywordLeaf:
     matchers: ListMatchers
 
     def test(self, view: ChunkView) -> bool:
-        return self.matchers.for_language(view.language).contains(view.words(self.scope), view.word_set(self.scope),
-                                                                 view.joined_words(self.scope))
+        return self.matchers.for_language(view.language).contains(*view.keyword_input(self.scope))
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         terms = self.matchers.for_language(view.language).find(view.words(self.scope))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import model_validator
@@ -38,17 +39,22 @@ class LabelCondition(Strict):
         raise AssertionError("validated")
 
 
+_COMPARE: dict[str, Callable[[float, float], bool]] = {"gte": operator.ge, "gt": operator.gt, "lte": operator.le,
+                                                       "lt": operator.lt}
+
+
 @dataclass(slots=True)
 class LabelLeaf:
     label: str
     op: str
     threshold: float
+    _compare: Callable[[float, float], bool] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._compare = _COMPARE[self.op]
 
     def _match(self, score: float | None) -> bool:
-        if score is None:
-            return False
-        return {"gte": score >= self.threshold, "gt": score > self.threshold,
-                "lte": score <= self.threshold, "lt": score < self.threshold}[self.op]
+        return score is not None and self._compare(score, self.threshold)
 
     def test(self, view: ChunkView) -> bool:
         return self._match(view.scores.get(self.label))

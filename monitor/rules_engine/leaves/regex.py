@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import re2
@@ -26,11 +26,13 @@ class RegexCondition(Strict):
     regex: RegexSpec
 
 
-def compile_regex(pattern: str, case_sensitive: bool = False) -> re2._Regexp:
-    """Compile an RE2 pattern; raises re2.error when invalid."""
+def compile_regex(pattern: str | bytes, case_sensitive: bool = False, capture: bool = True) -> re2._Regexp:
+    """Compile an RE2 pattern; raises re2.error when invalid. `capture=False` parses every group as
+    non-capturing (whether it matches is the same; RE2 then need not track where each group matched)."""
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = case_sensitive
+    options.never_capture = not capture
     return re2.compile(pattern, options)
 
 
@@ -40,9 +42,15 @@ class RegexLeaf:
     scope: str
     regex: Any
     case_sensitive: bool = False
+    #: what `test` searches with: the pattern's UTF-8 bytes without captures, over the view's UTF-8 text (the
+    #: search the wrapper runs for a str, without re-encoding the text for every pattern)
+    _test: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._test = compile_regex(self.pattern.encode("utf-8"), self.case_sensitive, capture=False)
 
     def test(self, view: ChunkView) -> bool:
-        return self.regex.search(view.plain(self.scope)) is not None
+        return self._test.search(view.plain_utf8(self.scope)) is not None
 
     def trace(self, view: ChunkView) -> dict[str, Any]:
         m = self.regex.search(view.plain(self.scope))
