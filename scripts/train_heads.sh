@@ -65,10 +65,12 @@ for label in $LABELS; do
       # negatives (debunks, correct advice) are not drowned out; they weigh 3x the default project weight.
       # The caps keep every CONSTRAINT row the reader gives (limit=3000 per class) and 2000 CoAID negatives
       # (all 679 positives): the suite's health recall and false alarms and the debate firings stayed as they
-      # were while CoAID and CONSTRAINT rose (models/cards/health.md). --lexical adds the hashed word n-gram
-      # candidate; it lost to the MLP on the calibration split (0.885 vs 0.908), so the head is the MLP.
+      # were while CoAID and CONSTRAINT rose (models/cards/health.md). --lexical with --lexical-chars 2,5
+      # hashes word 1-3-grams and in-word character 2-5-grams (hashtags, spellings, outlet names: what marks a
+      # kind of post) into 2**18 columns; alone that LR loses to the MLP, so --blend adds the two scores, the
+      # mix picked on the calibration split (models/cards/health.md).
       # --prior 0.202: the previous head's calibration share of positives, so the rules' cuts keep their meaning.
-      $CLI train --label health --out "$OUT" --prior 0.202 --lexical \
+      $CLI train --label health --out "$OUT" --prior 0.202 --lexical --lexical-features 262144 --lexical-chars 2,5 --blend \
         --data "corpus:constraint-covid?name=constraint-covid&label_col=health&group_col=group&limit=3000" \
         --data "corpus:coaid?name=coaid&label_col=health&group_col=group&limit=2000" \
         --data "corpus:fullfact-health?name=fullfact-health&label_col=health&group_col=group&weight=3" \

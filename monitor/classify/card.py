@@ -61,6 +61,8 @@ def _row(name: str, m: dict[str, Any]) -> str:
 def _inputs(report: dict[str, Any]) -> str:
     if report["context"]["used"]:
         return "the chunk embedding plus the mean embedding of the previous chunks"
+    if (report.get("lexical") or {}).get("blend"):
+        return "the chunk embedding (MLP) plus an LR over the embedding and the chunk's hashed n-grams, added"
     if (report.get("lexical") or {}).get("used"):
         return "the chunk embedding plus the chunk's hashed word n-grams"
     return "the chunk embedding"
@@ -171,9 +173,13 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
     lex = report.get("lexical") or {}
     if lex.get("available"):
         p = lex["params"]
+        chars = f" and in-word character {p['char_ngrams'][0]}–{p['char_ngrams'][1]}-grams" if p.get("char_ngrams") else ""
+        blend = lex.get("blend")
+        how = (f"an LR over them and the embedding, added to the MLP (the MLP's share of the standardised logits "
+               f"{blend['mlp_share']}, picked on the calibration split)" if blend else "LR only")
         lines += ["", "## Lexical features", "",
-                  f"Hashed binary word 1–{p['ngram_max']}-grams of the text ({p['n_features']} columns, L2-normalised, "
-                  f"weight {p['weight']}; `monitor/classify/lexical.py`) beside the embedding, LR only: best calib PR-AUC "
+                  f"Hashed binary word 1–{p['ngram_max']}-grams{chars} of the text ({p['n_features']} columns, L2-normalised, "
+                  f"weight {p['weight']}; `monitor/classify/lexical.py`) beside the embedding, {how}: best calib PR-AUC "
                   f"{lex['best_lexical_calib_pr_auc']:.3f} with them vs {ctx['best_text_calib_pr_auc']:.3f} without → "
                   f"**{'used' if lex['used'] else 'not used'}** (kept only when they gain at least 0.005). They are "
                   "computed from the text, not the encoder, so every engine gives the same features."]

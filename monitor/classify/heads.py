@@ -6,6 +6,9 @@ Features are the chunk's embedding; or, when `features` is `text+context`, the c
 by the mean embedding of up to `context_n` previous chunks of the same broadcast (zeros when there are
 none); or, when it is `text+lexical`, the chunk's embedding followed by its hashed word n-grams
 (`monitor.classify.lexical`, parameters recorded in the JSON's `lexical`). `head_inputs` builds them.
+A `blend` head (features `text+lexical`) adds two scores: its dense layers read the embedding alone, and a
+linear term (`lin_w`, `lin_b`) reads the whole [embedding | n-grams] row, so its hashed columns cost one
+weight each instead of one per hidden unit.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from monitor.classify.lexical import LexicalFeatures
 FORMAT_VERSION = 1
 FEATURES = ("text", "text+context", "text+lexical")
 CALIBRATIONS = ("platt", "isotonic")
+CALIBRATION_TENSORS = ("platt", "iso_x", "iso_y")
 
 
 def context_features(text_emb: np.ndarray, ctx_emb: np.ndarray | None) -> np.ndarray:
@@ -101,10 +105,15 @@ class Head:
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
     lexical: LexicalFeatures | None = None
+    linear: tuple[np.ndarray, np.ndarray] | None = None  # a blend's linear term over [embedding | n-grams]
 
     def __post_init__(self) -> None:
         if (self.features == "text+lexical") != (self.lexical is not None):
             raise ValueError(f"head {self.label!r}: features {self.features!r} and lexical {self.lexical} disagree")
+        if self.linear is not None and (self.lexical is None or self.linear[0].shape[0]
+                                        != self.layers[0][0].shape[0] + self.lexical.n_features):
+            raise ValueError(f"head {self.label!r}: a linear term needs lexical features and one weight per "
+                             "embedding dimension and hashed column")
 
     @property
     def uses_context(self) -> bool:
@@ -118,10 +127,17 @@ class Head:
 
     @property
     def in_dim(self) -> int:
-        return int(self.layers[0][0].shape[0])
+        return int((self.linear[0] if self.linear is not None else self.layers[0][0]).shape[0])
 
     def raw(self, x: np.ndarray | LexicalRows) -> np.ndarray:
         """Uncalibrated decision values (logits) for feature rows `x` (`head_inputs`)."""
+        if self.linear is not None:
+            if not isinstance(x, LexicalRows):
+                raise ValueError(f"head {self.label!r} is a blend: it reads [embedding | n-grams] rows")
+            lw, lb = self.linear
+            d = x.emb.shape[1]
+            lin = x.emb @ lw[:d] + np.asarray(x.lex @ lw[d:], dtype=np.float32) + lb
+            return self._dense(x.emb, 0) + lin[:, 0].astype(np.float64)
         start = 0
         if isinstance(x, LexicalRows):
             w, b = self.layers[0]
@@ -130,6 +146,10 @@ class Head:
             start = 1
         else:
             h = np.asarray(x, dtype=np.float32)
+        return self._dense(h, start)
+
+    def _dense(self, h: np.ndarray, start: int) -> np.ndarray:
+        """The dense layers from `start` on (ReLU before each but the first) applied to `h`, as logits."""
         for i in range(start, len(self.layers)):
             if i:
                 h = np.maximum(h, 0.0)
@@ -146,6 +166,9 @@ class Head:
         for i, (w, b) in enumerate(self.layers):
             out[f"w{i}"] = np.ascontiguousarray(w, dtype=np.float32)
             out[f"b{i}"] = np.ascontiguousarray(b, dtype=np.float32)
+        if self.linear is not None:
+            out["lin_w"] = np.ascontiguousarray(self.linear[0], dtype=np.float32)
+            out["lin_b"] = np.ascontiguousarray(self.linear[1], dtype=np.float32)
         for k, v in self.calibration.params.items():
             out[k] = np.ascontiguousarray(v, dtype=np.float64)
         return out
@@ -191,7 +214,8 @@ def load_head(spec_path: Path) -> Head:
         raise ValueError(f"{weights}: no layers")
     if spec["features"] not in FEATURES or spec["calibration"] not in CALIBRATIONS:
         raise ValueError(f"{spec_path}: unknown features {spec['features']!r} or calibration {spec['calibration']!r}")
-    calib = Calibration(spec["calibration"], {k: v for k, v in tensors.items() if not k[0] in "wb" or k.startswith("iso")})
+    calib = Calibration(spec["calibration"], {k: v for k, v in tensors.items() if k in CALIBRATION_TENSORS})
+    linear = (tensors["lin_w"], tensors["lin_b"]) if "lin_w" in tensors else None
     known = {"format", "label", "kind", "features", "context_n", "calibration", "threshold", "weights", "weights_sha256",
              "lexical"}
     try:
@@ -199,7 +223,7 @@ def load_head(spec_path: Path) -> Head:
             label=spec["label"], kind=spec["kind"], features=spec["features"], layers=layers, calibration=calib,
             context_n=int(spec.get("context_n", 0)), threshold=float(spec.get("threshold", 0.5)),
             meta={k: v for k, v in spec.items() if k not in known},
-            lexical=LexicalFeatures.from_json(spec["lexical"]) if "lexical" in spec else None,
+            lexical=LexicalFeatures.from_json(spec["lexical"]) if "lexical" in spec else None, linear=linear,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{spec_path}: {exc}") from None

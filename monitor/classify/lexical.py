@@ -1,11 +1,13 @@
-"""Word n-gram features of a text, hashed: the framing words a sentence embedding smooths away.
+"""Word (and optionally character) n-gram features of a text, hashed: the framing words a sentence embedding
+smooths away, and the spellings, hashtags and source names that mark a kind of post.
 
 A stance head reads them beside the chunk embedding: "someone in the chat says", "it's a myth that",
 "no, that's false", "I'm telling you". They come from the text alone, so the torch and ONNX Runtime
 engines give the same vector by construction and no second encoder pass is needed. Hashing (MurmurHash3,
 seed 0, no stored vocabulary: the head records only these parameters) is scikit-learn's `HashingVectorizer`
 reproduced column for column (`tests/unit/test_lexical_features.py` checks it against the library) with the
-`mmh3` package and a scipy CSR matrix, so a serving replica does not import scikit-learn (~50 MiB resident).
+`mmh3` package and a scipy CSR matrix (with `char_ngrams`, the union of its word columns and those of its
+`analyzer="char_wb"` vectorizer), so a serving replica does not import scikit-learn (~50 MiB resident).
 """
 
 from __future__ import annotations
@@ -31,18 +33,45 @@ def _grams(text: str, ngram_max: int) -> set[str]:
     return {" ".join(words[i:i + n]) for n in range(1, ngram_max + 1) for i in range(len(words) - n + 1)}
 
 
+_SPACES = re.compile(r"\s\s+")
+
+
+def _char_grams(text: str, lo: int, hi: int) -> set[str]:
+    """The lower-cased text's character lo..hi-grams inside words padded with one space, as the library's
+    `char_wb` analyzer (a word shorter than n gives itself, padded, once)."""
+    out: set[str] = set()
+    for word in _SPACES.sub(" ", text.lower()).split():
+        w = f" {word} "
+        for n in range(lo, hi + 1):
+            out.update(w[i:i + n] for i in range(max(1, len(w) - n + 1)))
+            if len(w) <= n:
+                break
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class LexicalFeatures:
-    """Binary word 1..`ngram_max`-grams of the lower-cased text hashed into `n_features` columns, the row
-    L2-normalised and scaled by `weight` (the block's norm relative to the unit-length embedding)."""
+    """Binary word 1..`ngram_max`-grams of the lower-cased text (and, with `char_ngrams` (lo, hi), its
+    in-word character lo..hi-grams) hashed into `n_features` columns, the row L2-normalised and scaled by
+    `weight` (the block's norm relative to the unit-length embedding)."""
 
     ngram_max: int = 3
     n_features: int = 2**14
     weight: float = 1.0
+    char_ngrams: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.ngram_max < 1 or self.n_features < 1 or self.weight <= 0:
             raise ValueError(f"lexical features need ngram_max >= 1, n_features >= 1 and weight > 0, got {self}")
+        if self.char_ngrams is not None and not 1 <= self.char_ngrams[0] <= self.char_ngrams[1]:
+            raise ValueError(f"lexical features need char_ngrams (lo, hi) with 1 <= lo <= hi, got {self.char_ngrams}")
+
+    def grams(self, text: str) -> set[str]:
+        """The text's n-grams this block hashes."""
+        grams = _grams(text, self.ngram_max)
+        if self.char_ngrams is not None:
+            grams |= _char_grams(text, *self.char_ngrams)
+        return grams
 
     def sparse(self, texts: Sequence[str]) -> Any:
         """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word): 1 in each
@@ -52,7 +81,7 @@ class LexicalFeatures:
         for text in texts:
             # scikit-learn's column: |signed MurmurHash3_32(utf-8, seed 0)| mod n (its special case for -2**31
             # gives 2**31 mod n, which is what Python's abs does without overflowing)
-            cols = sorted({abs(mmh3.hash(g, 0, True)) % n for g in _grams(text, self.ngram_max)})
+            cols = sorted({abs(mmh3.hash(g, 0, True)) % n for g in self.grams(text)})
             if cols:
                 indices.extend(cols)
                 data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))
@@ -65,11 +94,19 @@ class LexicalFeatures:
         return self.sparse(texts).toarray()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The parameters; `char_ngrams` only where set, so word-only heads' files stay as they were."""
+        spec = asdict(self)
+        if self.char_ngrams is None:
+            del spec["char_ngrams"]
+        else:
+            spec["char_ngrams"] = list(self.char_ngrams)
+        return spec
 
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> LexicalFeatures:
-        unknown = set(spec) - {"ngram_max", "n_features", "weight"}
+        unknown = set(spec) - {"ngram_max", "n_features", "weight", "char_ngrams"}
         if unknown:
             raise ValueError(f"lexical features: unknown keys {sorted(unknown)}")
-        return cls(int(spec["ngram_max"]), int(spec["n_features"]), float(spec["weight"]))
+        chars = spec.get("char_ngrams")
+        return cls(int(spec["ngram_max"]), int(spec["n_features"]), float(spec["weight"]),
+                   (int(chars[0]), int(chars[1])) if chars is not None else None)

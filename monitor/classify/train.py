@@ -3,7 +3,8 @@
 Steps: load the sources → split by group into train / calibration / test (70/15/15, positives spread
 evenly) → embed (cached) → fit candidates on train: the baseline (plain LR on the mean-pooled embedding),
 a class-balanced LR, a small MLP, and both again on embedding + previous-chunk context when the data has
-context, and a class-balanced LR on embedding + hashed word n-grams with `lexical` → pick the candidate
+context, and a class-balanced LR on embedding + hashed word n-grams with `lexical`, and with `blend` the best MLP and that LR
+added (their logits standardised on the calibration split, the mix picked there) → pick the candidate
 with the best PR-AUC on the calibration split (context or lexical features only when they beat text-only
 by FEATURE_MARGIN) → calibrate it on the calibration split (Platt or isotonic, chosen by cross-fitted Brier
 score) → report every candidate on the untouched test split → measure the int8 encoder's effect.
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix, issparse
+from scipy.sparse import hstack as sparse_hstack
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, precision_recall_fscore_support, roc_auc_score
@@ -42,6 +45,8 @@ FEATURE_MARGIN = 0.005
 LR_C_GRID = (0.25, 1.0, 4.0)
 LR_CLASS_WEIGHTS = (None, "balanced")
 MLP_ALPHA_GRID = (1e-3, 1e-2)
+# A blend's share of the MLP's standardised logit (the rest is the lexical LR's).
+BLEND_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 @dataclass
@@ -62,6 +67,7 @@ class TrainConfig:
     threads: int | None = None
     layers: tuple[int, ...] = (0,)
     lexical: LexicalFeatures | None = None
+    blend: bool = False
     command: str = ""
 
 
@@ -75,6 +81,7 @@ class Candidate:
     params: dict[str, float] = field(default_factory=dict)
     calib_pr_auc: float = 0.0
     test: dict[str, float] = field(default_factory=dict)
+    linear: tuple[np.ndarray, np.ndarray] | None = None  # a blend's LR over [embedding | n-grams]
 
 
 def split_groups(examples: Sequence[Example], seed: int) -> list[str]:
@@ -137,7 +144,15 @@ def _mlp_layers(model: MLPClassifier) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_)]
 
 
-def _raw(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.ndarray:
+def _raw(layers: list[tuple[np.ndarray, np.ndarray]], x: Any, linear: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Logits of dense layers on `x`; on sparse [embedding | n-grams] rows, of an LR over them, or of a blend's
+    dense layers over the embedding plus its `linear` term over the whole row."""
+    if issparse(x):
+        if linear is None:
+            (w, b), = layers
+            return np.asarray(x @ w + b, dtype=np.float64)[:, 0]
+        d = layers[0][0].shape[0]
+        return _raw(layers, x[:, :d].toarray()) + np.asarray(x @ linear[0] + linear[1], dtype=np.float64)[:, 0]
     head = Head("tmp", "tmp", "text", layers, Calibration("platt", {"platt": np.array([1.0, 0.0])}))
     return head.raw(x)
 
@@ -199,6 +214,24 @@ def fit_candidates(
         for kind in dict.fromkeys(c.name for c in fits):
             out.append(max((c for c in fits if c.name == kind), key=lambda c: c.calib_pr_auc))
     return out
+
+
+def fit_blend(mlp: Candidate, lex: Candidate, x_text_calib: np.ndarray, x_lex_calib: Any, y_calib: np.ndarray,
+              w_calib: np.ndarray) -> Candidate:
+    """The MLP (embedding) and the lexical LR added: each logit divided by its calibration-split spread, the
+    MLP's share from BLEND_GRID picked by the calibration split's source-weighted PR-AUC. Folded into the
+    MLP's last layer and the LR's weights, so the head is one sum of two scores."""
+    z_mlp, z_lex = _raw(mlp.layers, x_text_calib), _raw(lex.layers, x_lex_calib)
+    s_mlp, s_lex = float(z_mlp.std()) or 1.0, float(z_lex.std()) or 1.0
+    scored = [(round(float(average_precision_score(y_calib, a * z_mlp / s_mlp + (1 - a) * z_lex / s_lex,
+                                                   sample_weight=w_calib)), 4), a) for a in BLEND_GRID]
+    pr, a = max(scored)
+    *hidden, (w_out, b_out) = mlp.layers
+    (w_lin, b_lin), = lex.layers
+    k_mlp, k_lex = np.float32(a / s_mlp), np.float32((1 - a) / s_lex)
+    return Candidate("blend", "text+lexical", [*hidden, (w_out * k_mlp, b_out * k_mlp)],
+                     params={"mlp_share": a, "mlp": mlp.params, "lr+lex": lex.params}, calib_pr_auc=pr,
+                     linear=(w_lin * k_lex, b_lin * k_lex))
 
 
 def prior_weights(y: np.ndarray, prior: float | None) -> np.ndarray:
@@ -335,8 +368,9 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     x_by = {"text": x_text}
     if x_ctx is not None:
         x_by["text+context"] = x_ctx
-    if config.lexical is not None:
-        x_by["text+lexical"] = np.concatenate([x_text, config.lexical.transform([e.text for e in examples])], axis=1)
+    if config.lexical is not None:  # kept sparse: a hashed block can be 2**18 columns wide
+        x_by["text+lexical"] = sparse_hstack([csr_matrix(x_text), config.lexical.sparse([e.text for e in examples])],
+                                             format="csr")
 
     def xs(features: str, s: str) -> np.ndarray:
         return x_by[features][sel[s]]
@@ -346,6 +380,13 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     candidates = fit_candidates(xs("text", "train"), xs("text+context", "train") if x_ctx is not None else None,
                                 y["train"], w_all[sel["train"]], x_calib, y["calib"], w_all[sel["calib"]], config.seed,
                                 len(encoder.layers), xs("text+lexical", "train") if config.lexical is not None else None)
+    if config.blend:
+        if config.lexical is None:
+            raise ValueError("a blend needs lexical features")
+        candidates.append(fit_blend(
+            max((c for c in candidates if c.name == "mlp"), key=lambda c: c.calib_pr_auc),
+            next(c for c in candidates if c.name == "lr+lex"), x_calib["text"], x_calib["text+lexical"],
+            y["calib"], w_all[sel["calib"]]))
     baseline = candidates[0]
     baseline.calib_pr_auc = round(float(average_precision_score(
         y["calib"], _raw(baseline.layers, baseline_features(x_calib["text"], len(encoder.layers))),
@@ -354,23 +395,24 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     best_text = max((c for c in pool if c.features == "text"), key=lambda c: c.calib_pr_auc)
     best_ctx = max((c for c in pool if c.features == "text+context"), key=lambda c: c.calib_pr_auc, default=None)
     best_lex = max((c for c in pool if c.features == "text+lexical"), key=lambda c: c.calib_pr_auc, default=None)
+    # (a blend is a text+lexical candidate: it is chosen like the lexical LR, when it beats the embedding alone)
     richer = [c for c in (best_ctx, best_lex) if c is not None and c.calib_pr_auc >= best_text.calib_pr_auc + FEATURE_MARGIN]
     chosen = max(richer, key=lambda c: c.calib_pr_auc, default=best_text)
     use_ctx = chosen is best_ctx
 
     calibration, calib_scores = fit_calibration(
-        _raw(chosen.layers, xs(chosen.features, "calib")), y["calib"], config.seed, config.prior)
+        _raw(chosen.layers, xs(chosen.features, "calib"), chosen.linear), y["calib"], config.seed, config.prior)
     threshold = config.threshold if config.threshold is not None else pick_threshold(
-        y["calib"], calibration(_raw(chosen.layers, xs(chosen.features, "calib"))))
+        y["calib"], calibration(_raw(chosen.layers, xs(chosen.features, "calib"), chosen.linear)))
     for c in candidates:
         raw_test = _raw(c.layers, baseline_features(xs("text", "test"), len(encoder.layers)) if c is baseline
-                        else xs(c.features, "test"))
+                        else xs(c.features, "test"), c.linear)
         if c is baseline:
             p = 1.0 / (1.0 + np.exp(-raw_test))
             c.test = metrics_at(y["test"], p, 0.5)
             continue
         cal = calibration if c is chosen else fit_calibration(
-            _raw(c.layers, xs(c.features, "calib")), y["calib"], config.seed, config.prior)[0]
+            _raw(c.layers, xs(c.features, "calib"), c.linear), y["calib"], config.seed, config.prior)[0]
         p = cal(raw_test)
         c.test = metrics_at(y["test"], p, threshold)
         if c is chosen:
@@ -381,7 +423,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     head = Head(
         label=config.label, kind=chosen.name.split("+")[0], features=chosen.features, layers=chosen.layers,
         calibration=calibration, context_n=config.context_n if use_ctx else 0, threshold=threshold,
-        lexical=config.lexical if chosen is best_lex else None,
+        lexical=config.lexical if chosen is best_lex else None, linear=chosen.linear,
     )
     int8 = measure_int8(config, head, test_examples, y["test"], chosen.test) if config.measure_int8 else None
     sources_report = []
@@ -419,6 +461,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
             "params": config.lexical.to_json() if config.lexical is not None else None,
             "best_lexical_calib_pr_auc": best_lex.calib_pr_auc if best_lex else None,
             "used": chosen is best_lex,
+            "blend": chosen.params if chosen.name == "blend" else None,
         },
         "calibration": {"method": calibration.method, "cross_fitted_brier": calib_scores, "prior": config.prior},
         "test": chosen.test,

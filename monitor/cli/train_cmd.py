@@ -70,10 +70,16 @@ def command_line(ctx: click.Context) -> str:
 @click.option("--lexical/--no-lexical", default=False, show_default=True, envvar="CCT_TRAIN_LEXICAL", show_envvar=True,
               help="Also fit an LR on the embedding plus hashed word 1-3-grams (framing, negation, attribution); "
                    "used when it beats the embedding alone on the calibration split.")
+@click.option("--lexical-features", default=2**14, show_default=True, type=click.IntRange(16), envvar="CCT_TRAIN_LEXICAL_FEATURES",
+              show_envvar=True, help="Hashed columns of the lexical block.")
+@click.option("--lexical-chars", default=None, envvar="CCT_TRAIN_LEXICAL_CHARS", show_envvar=True,
+              help="Also hash in-word character n-grams into the lexical block, e.g. '2,5' (hashtags, spellings, source names).")
+@click.option("--blend/--no-blend", default=False, show_default=True, envvar="CCT_TRAIN_BLEND", show_envvar=True,
+              help="With --lexical, also try the MLP and the lexical LR added (mix picked on the calibration split).")
 def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str, positive: tuple[str, ...],
           group_col: str | None, context: str | None, context_n: int, out_dir: Path, seed: int, model: str,
           max_tokens: int, threshold: float | None, prior: float | None, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None,
-          lexical: bool) -> None:
+          lexical: bool, lexical_features: int, lexical_chars: str | None, blend: bool) -> None:
     """Train a calibrated head for LABEL, compare it with a plain logistic regression, write head + model card."""
     from tqdm import tqdm
 
@@ -93,11 +99,20 @@ def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str
         layer_list = parse_layers(layers)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--layers") from None
+    try:
+        chars = tuple(int(v) for v in lexical_chars.split(",")) if lexical_chars else None
+        if chars is not None and len(chars) != 2:
+            raise ValueError("give two numbers, e.g. 2,5")
+        lex = LexicalFeatures(n_features=lexical_features, char_ngrams=chars) if lexical else None  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lexical-chars") from None
+    if blend and lex is None:
+        raise click.BadParameter("a blend needs --lexical", param_hint="--blend")
     config = TrainConfig(
         label=label, sources=sources, out_dir=out_dir, seed=seed, model=model, max_tokens=max_tokens,
         context_n=context_n, threshold=threshold, prior=prior, measure_int8=measure_int8,
         cache_path=cache_path or default_cache_path(), threads=threads, layers=layer_list,
-        lexical=LexicalFeatures() if lexical else None,
+        lexical=lex, blend=blend,
         command=command_line(click.get_current_context()),
     )
     bar = tqdm(desc="embedding", unit="text", file=sys.stderr, disable=not sys.stderr.isatty())

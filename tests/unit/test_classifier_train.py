@@ -158,3 +158,28 @@ def test_a_row_without_a_value_for_the_label_is_dropped(tmp_path: Path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_text('{"text": "labelled", "hate": "1"}\n{"text": "not annotated", "hate": null}\n')
     assert [e.text for e in load_source(parse_spec(f"{path}?label_col=hate", {}), 0)] == ["labelled"]
+
+
+def test_a_blend_is_fitted_when_asked_and_the_head_is_what_the_card_reports(tmp_path: Path) -> None:
+    from monitor.classify.train import BLEND_GRID
+
+    data = tmp_path / "topics.csv"
+    _write_csv(data)
+    summary = _train(data, tmp_path / "m", tmp_path / "cache.sqlite", 7, "--lexical", "--lexical-chars", "2,4",
+                     "--lexical-features", "4096", "--blend")
+    card = (tmp_path / "m" / "cards" / "weather.md").read_text()
+    assert "| blend " in card and "--blend" in card and "--lexical-chars 2,4" in card
+    head = load_head(tmp_path / "m" / "heads" / "weather.json")
+    chosen_blend = summary["chosen"] == "blend"
+    assert (head.kind == "blend") is chosen_blend and (head.linear is not None) is chosen_blend
+    if chosen_blend:
+        assert head.meta["lexical_selection"]["blend"]["mlp_share"] in BLEND_GRID
+        assert head.lexical.char_ngrams == (2, 4) and head.in_dim == head.feature_dim(384 * 6) == 384 * 6 + 4096
+
+
+def test_a_blend_without_lexical_features_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "topics.csv"
+    _write_csv(data)
+    result = CliRunner().invoke(cli, ["train", "--label", "weather", "--data", str(data), "--out", str(tmp_path / "m"),
+                                      "--blend"])
+    assert result.exit_code != 0 and "a blend needs --lexical" in result.output

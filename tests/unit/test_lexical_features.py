@@ -91,3 +91,50 @@ def test_the_columns_and_values_are_scikit_learns_hashing_vectorizer() -> None:
                                 n_features=params[1], alternate_sign=False, binary=True, norm="l2", dtype=np.float32)
         expected = ref.transform(texts).toarray() * np.float32(params[2])
         assert np.allclose(ours.transform(texts), expected, atol=1e-7), params
+
+
+def test_character_ngrams_add_scikit_learns_char_wb_columns_to_the_word_columns() -> None:
+    """With char_ngrams the block lights the union of the library's word and char_wb columns (binary, one
+    L2 norm over the row), so hashtags and outlet names reach the head even where they are one token."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    texts = ["It's a MYTH that #COVID19 cures   the flu!", "a", "", "?!", "naïve café rôle, via @WHO_news"]
+    lex = LexicalFeatures(3, 2**12, 2.0, (2, 5))
+    rows = lex.sparse(texts)
+    kw = {"n_features": 2**12, "alternate_sign": False, "binary": True, "norm": None}
+    words = HashingVectorizer(token_pattern=r"[a-z0-9']+", ngram_range=(1, 3), **kw).transform(texts)
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **kw).transform(texts)
+    for i in range(len(texts)):
+        expected = set(words[i].indices) | set(chars[i].indices)
+        assert set(rows[i].indices) == expected
+        assert np.isclose(np.linalg.norm(rows[i].toarray()), 2.0 if expected else 0.0)
+    assert LexicalFeatures.from_json(lex.to_json()) == lex and lex.to_json()["char_ngrams"] == [2, 5]
+    assert "char_ngrams" not in LEX.to_json()
+    with pytest.raises(ValueError, match="char_ngrams"):
+        LexicalFeatures(3, 16, 1.0, (3, 2))
+
+
+def test_a_blend_head_adds_its_dense_layers_on_the_embedding_to_its_linear_term_on_the_whole_row(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    emb_dim, hidden = 4, 3
+    lex = LexicalFeatures(2, 2**8, 1.0, (2, 4))
+    layers = [(rng.normal(size=(emb_dim, hidden)).astype(np.float32), rng.normal(size=hidden).astype(np.float32)),
+              (rng.normal(size=(hidden, 1)).astype(np.float32), np.array([0.1], np.float32))]
+    linear = (rng.normal(size=(emb_dim + lex.n_features, 1)).astype(np.float32), np.array([-0.2], np.float32))
+    head = Head("health", "blend", "text+lexical", layers, Calibration("platt", {"platt": np.array([1.0, 0.0])}),
+                lexical=lex, linear=linear)
+    head.save(tmp_path)
+    loaded = load_head(tmp_path / "health.json")
+    assert loaded.in_dim == loaded.feature_dim(emb_dim) == emb_dim + 2**8
+    assert set(loaded.calibration.params) == {"platt"}
+    emb = rng.normal(size=(2, emb_dim)).astype(np.float32)
+    texts = ["drink bleach #cure", "wash your hands"]
+    full = np.concatenate([emb, lex.transform(texts)], axis=1)
+    mlp = np.maximum(emb @ layers[0][0] + layers[0][1], 0) @ layers[1][0] + layers[1][1]
+    expected = (mlp + full @ linear[0] + linear[1])[:, 0]
+    assert np.allclose(loaded.raw(head_inputs(loaded, emb, None, texts)), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="blend"):
+        loaded.raw(emb)
+    with pytest.raises(ValueError, match="linear term"):
+        Head("health", "blend", "text+lexical", layers, head.calibration, lexical=lex,
+             linear=(linear[0][:-1], linear[1]))
