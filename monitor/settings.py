@@ -95,6 +95,10 @@ class ClassifierSettings(_Section):
     max_batch_size: int = Field(default=64, ge=1)
     max_wait_ms: float = Field(default=20.0, ge=0)
     max_tokens: int = Field(default=128, ge=16)
+    embedding_cache_mb: float = Field(
+        default=36.0, gt=0, description="memory of each engine's embedding LRU (the English engine's 2,304-dim vectors: "
+        "4,096 texts, twice the previous chunks of ~2,000 broadcasts); at most 8,192 texts",
+    )
     quantize_int8: bool = False
     offline: bool = True
     # issue 15: non-English EU chunks → the multilingual engine (monitor/multilingual/routing.py)

@@ -7,7 +7,7 @@ after each step and the peak (VmHWM):
 
     python scripts/replica_memory.py [--chunks 8000] [--threads 1] [--batch 32] [--multilingual auto|on|off]
                                      [--german 0] [--mixed-share 0] [--no-english-arena] [--poll 256] [--blas-threads N]
-    python scripts/replica_memory.py --engine-parts [--session-config KEY=VALUE ...] [--no-mem-pattern]
+    python scripts/replica_memory.py --engine-parts [--library-tokenizers] [--session-config KEY=VALUE ...] [--no-mem-pattern]
     python scripts/replica_memory.py --encode-peaks [--batches 12] [--multilingual-arena shrink|keep|off]
 
 `--german N` appends N German chunks (tests/fixtures/languages/spoken.tsv) at the end, to show the
@@ -50,11 +50,14 @@ class Steps:
         self.last = now
 
 
-def engine_parts(session_config: list[str], mem_pattern: bool) -> None:
-    """RSS added by each export's tokenizer, then its ONNX Runtime session (as `OnnxEncoder` opens them), with
-    `session_config` entries (KEY=VALUE) and the memory pattern on or off."""
+def engine_parts(session_config: list[str], mem_pattern: bool, library: bool) -> None:
+    """RSS added by each export's tokenizer (`FastTokenizer`, as the engine holds it: the library's model, or the
+    lean Unigram; `--library-tokenizers` the library's for both), then its ONNX Runtime session (as `OnnxEncoder`
+    opens them), with `session_config` entries (KEY=VALUE) and the memory pattern on or off."""
     import onnxruntime as ort
     import tokenizers
+
+    from monitor.classify.fast_tokenizer import FastTokenizer
 
     step = Steps()
     step("onnxruntime and tokenizers imported")
@@ -62,8 +65,10 @@ def engine_parts(session_config: list[str], mem_pattern: bool) -> None:
     for name in ("onnx", "onnx-multilingual"):
         export = ROOT / "models" / name
         manifest = json.loads((export / "manifest.json").read_text())
-        held.append(tokenizers.Tokenizer.from_file(str(export / manifest["tokenizer"]["file"])))
-        step(f"models/{name}: tokenizer")
+        path = export / manifest["tokenizer"]["file"]
+        held.append(tokenizers.Tokenizer.from_file(str(path)) if library else
+                    FastTokenizer(path, int(manifest["pad_id"]), manifest["inputs"]))
+        step(f"models/{name}: tokenizer" + (" (library)" if library else ""))
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.enable_mem_pattern = mem_pattern
@@ -120,12 +125,13 @@ def main() -> None:
     ap.add_argument("--engine-parts", action="store_true")
     ap.add_argument("--session-config", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--no-mem-pattern", action="store_true")
+    ap.add_argument("--library-tokenizers", action="store_true")
     ap.add_argument("--encode-peaks", action="store_true")
     ap.add_argument("--batches", type=int, default=12)
     ap.add_argument("--multilingual-arena", choices=["shrink", "keep", "off"], default="shrink")
     args = ap.parse_args()
     if args.engine_parts:
-        engine_parts(args.session_config, not args.no_mem_pattern)
+        engine_parts(args.session_config, not args.no_mem_pattern, args.library_tokenizers)
         return
     if args.encode_peaks:
         encode_peaks(args.batches, args.threads, args.multilingual_arena)

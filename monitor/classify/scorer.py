@@ -7,7 +7,8 @@
   `max_tokens` (they are supporting evidence).
 - Texts are length-sorted into batches of at most `max_batch_size` and run under `torch.inference_mode`.
 - Embeddings are kept in a small LRU cache keyed by text, so a chunk that later serves as context for
-  the next chunk of its broadcast is not encoded twice.
+  the next chunk of its broadcast is not encoded twice; it holds at most `cache_size` texts and
+  `cache_mb` of vectors.
 """
 
 from __future__ import annotations
@@ -162,13 +163,15 @@ class Scorer:
     """
 
     def __init__(self, encoder: Encoder, heads: Sequence[Head] | MultiTaskHead, max_batch_size: int = 64,
-                 cache_size: int = 8192) -> None:
+                 cache_size: int = 8192, cache_mb: float | None = None) -> None:
         self.predictor: Predictor = MultiTaskPredictor(heads) if isinstance(heads, MultiTaskHead) else HeadSet(heads)
         self.predictor.check(encoder)
         self.encoder = encoder
         self.heads = self.predictor.heads if isinstance(self.predictor, HeadSet) else []
         self.labels = self.predictor.names
         self.context_n = self.predictor.context_n
+        if cache_mb is not None:
+            cache_size = max(1, min(cache_size, int(cache_mb * 2**20) // (4 * encoder.dim)))
         self.cache = EmbeddingLru(encoder, cache_size, max_batch_size)
 
     @property

@@ -176,7 +176,8 @@ def _legacy(settings: ClassifierSettings, heads_dir: Path, labels: Sequence[str]
                 f"head {head.label!r} in {heads_dir} was trained for encoder sha256 {trained_for[:12]}…, "
                 f"but {settings.model!r} has {encoder.sha256[:12]}…; train heads for this encoder"
             )
-    scorer = Scorer(encoder, heads, max_batch_size=settings.max_batch_size)
+    scorer = Scorer(encoder, heads, max_batch_size=settings.max_batch_size,
+                    cache_mb=settings.embedding_cache_mb)
     sha = model_sha256(encoder, heads_dir, heads)
     info = ModelInfo(
         name=f"{encoder.name}+heads", sha256=sha, labels=tuple(h.label for h in heads),
@@ -200,7 +201,8 @@ def _multitask(settings: ClassifierSettings, models_dir: Path, manifest: dict, l
     if enc_spec.get("sha256") and enc_spec["sha256"] != encoder.sha256:
         raise ValueError(f"{models_dir}: the head was trained for encoder sha256 {enc_spec['sha256'][:12]}…, but "
                          f"{model!r} has {encoder.sha256[:12]}…")
-    scorer = Scorer(encoder, head, max_batch_size=settings.max_batch_size)
+    scorer = Scorer(encoder, head, max_batch_size=settings.max_batch_size,
+                    cache_mb=settings.embedding_cache_mb)
     digest = hashlib.sha256(f"{encoder.sha256}:{encoder.precision}".encode())
     digest.update((models_dir / "manifest.json").read_bytes())
     digest.update(file_sha256(head_path).encode())

@@ -65,7 +65,8 @@ def multilingual_classifier(settings: ClassifierSettings) -> TransformerClassifi
     info = ModelInfo(name=f"{encoder.name}+heads", sha256=model_sha256(encoder, heads_dir, heads),
                      labels=tuple(h.label for h in heads), thresholds={h.label: h.threshold for h in heads},
                      languages=MULTILINGUAL_LANGUAGES)
-    return TransformerClassifier(Scorer(encoder, heads, max_batch_size=settings.max_batch_size), info, heads_dir)
+    return TransformerClassifier(Scorer(encoder, heads, max_batch_size=settings.max_batch_size,
+                                        cache_mb=settings.embedding_cache_mb), info, heads_dir)
 
 
 class RoutedClassifier:
