@@ -11,6 +11,9 @@ OUT="${OUT:-models}"
 CLI="${CLI:-cct-monitor}"
 LABELS="${*:-${LABELS:-claim health hate election threat stance_assert}}"
 
+CLEF="$DATA/clef2019-checkworthiness/train.csv"
+FF="$DATA/fullfact-health/in_context_labelled.csv"
+
 # Background negatives: ordinary speech and posts that are not the label, read through the corpus readers so
 # that no row of a public test split cct-monitor eval scores (its CLEF-2019 test debates among them) is trained on.
 BG_CLEF="corpus:clef2019?name=clef2019-background&label=0&group_col=group&limit=3000"
@@ -49,22 +52,11 @@ for label in $LABELS; do
   mapfile -t SPOKEN < <(spoken "$label")
   case "$label" in
     claim)
-      # Public data through the registered readers (corpus:NAME), which leave out the public test split cct-monitor
-      # eval scores (the previous command read CLEF-2019's and Full Fact's files whole, so its MAP on eval's two
-      # CLEF-2019 test debates and its Full Fact figure were in-sample): the CLEF-2019 debates and the CLEF-2020
-      # debates' train part (each line with the two lines before it as context), Full Fact's check-worthiness
-      # labels and ClaimBuster's debate sentences at weight 0.25 in their own class mix (sentences without a
-      # context; a per-class limit made half of them positive and the head flagged hard negatives).
-      # --prior 0.029: the previous head's calibration share of positives (80 of 2740), so the cuts of
-      # rules/fact-check.yaml keep their meaning. --no-int8: int8 outcomes are checked by `cct-monitor model verify`.
-      CW="label_col=claim&group_col=group"
-      $CLI train --label claim --out "$OUT" --prior 0.029 --no-int8 \
-        --data "corpus:clef2019?name=clef2019&$CW&context=context" \
-        --data "corpus:fullfact-health?name=fullfact-health&$CW" \
+      $CLI train --label claim --out "$OUT" \
+        --data "$CLEF?name=clef2019&group_col=file_name&context=previous" \
+        --data "$FF?name=fullfact-health&text_col=output_text&label_col=summary&positive=worth checking&negative=not worth checking" \
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:claim&weight=$W" \
-        --data "$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&where=label_name:claim,threat&weight=$W" \
-        --data "corpus:clef2020-debates?name=clef2020-debates&$CW&context=context" \
-        --data "corpus:claimbuster?name=claimbuster&$CW&weight=0.25" ;;
+        --data "$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_col=group&where=label_name:claim,threat&weight=$W" ;;
     health)
       # Public corpora through their registered readers (corpus:NAME), which leave out the public test split
       # cct-monitor eval scores (the previous command read CONSTRAINT's and Full Fact's files whole, so the
