@@ -74,6 +74,9 @@ class PipelineSettings(_Section):
     heap_trim_interval_s: float = Field(
         default=5.0, ge=0, description="return freed heap memory to the OS at most this often (glibc malloc_trim; 0 disables)"
     )
+    malloc_arenas: int = Field(
+        default=2, ge=0, description="cap on glibc malloc arenas, set when `run` starts (fewer per-thread heaps; 0: glibc default)"
+    )
 
 
 class ClassifierSettings(_Section):

@@ -18,6 +18,7 @@ from monitor.rules_engine.loader import RuleLoadError
 from monitor.settings import KafkaSettings
 from monitor.classify.encoder import ModelNotFound
 from monitor.classify.ort_encoder import StaleExport
+from monitor.memtrim import limit_malloc_arenas
 from monitor.runner import freeze_startup_objects, install_signal_handlers
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 def run(ctx: click.Context, source_kind: str, input_path: str | None, follow: bool, **_flags: object) -> None:
     """Run the monitor until stopped (SIGTERM/SIGINT) or, for a file without --follow, until its end."""
     settings = settings_from_context(ctx)
+    limit_malloc_arenas(settings.pipeline.malloc_arenas)  # before any thread starts
     if source_kind == "file" and input_path is None:
         from monitor.sample import sample_broadcast_path
 
