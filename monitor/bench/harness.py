@@ -226,6 +226,7 @@ class MonitorProcess:
         cmd += ["--log-level", "INFO", "run", "--source", "kafka", *(args or [])]
         self._log_fh = open(self.log, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, env=env, stdout=self._log_fh, stderr=subprocess.STDOUT, cwd=os.getcwd())
+        self._terminated = False
         self.reader = DecisionReader(self.decisions)
 
     @property
@@ -244,14 +245,16 @@ class MonitorProcess:
             return ""
 
     def terminate(self) -> None:
-        """SIGTERM: finish the in-flight batch and leave (`stop` waits for it)."""
-        if self.alive():
+        """SIGTERM, once: finish the in-flight batch and leave (`stop` waits for it). A second SIGTERM could
+        reach the replica after Python has restored the default handler on its way out and kill it (-15)."""
+        if self.alive() and not self._terminated:
             self.proc.send_signal(signal.SIGTERM)
+            self._terminated = True
 
     def stop(self, timeout_s: float = 30.0) -> int | None:
         """SIGTERM (unless sent already), wait for the in-flight batch to finish; SIGKILL if it does not."""
         if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
