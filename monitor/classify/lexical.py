@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import mmh3
@@ -36,17 +37,38 @@ def _grams(text: str, ngram_max: int) -> set[str]:
 _SPACES = re.compile(r"\s\s+")
 
 
+def _char_words(text: str) -> list[str]:
+    return _SPACES.sub(" ", text.lower()).split()
+
+
+def _word_char_grams(word: str, lo: int, hi: int) -> set[str]:
+    """One word's character lo..hi-grams, the word padded with one space (a word shorter than n gives itself,
+    padded, once)."""
+    w = f" {word} "
+    out: set[str] = set()
+    for n in range(lo, hi + 1):
+        out.update(w[i:i + n] for i in range(max(1, len(w) - n + 1)))
+        if len(w) <= n:
+            break
+    return out
+
+
 def _char_grams(text: str, lo: int, hi: int) -> set[str]:
     """The lower-cased text's character lo..hi-grams inside words padded with one space, as the library's
-    `char_wb` analyzer (a word shorter than n gives itself, padded, once)."""
-    out: set[str] = set()
-    for word in _SPACES.sub(" ", text.lower()).split():
-        w = f" {word} "
-        for n in range(lo, hi + 1):
-            out.update(w[i:i + n] for i in range(max(1, len(w) - n + 1)))
-            if len(w) <= n:
-                break
-    return out
+    `char_wb` analyzer."""
+    return set().union(*(_word_char_grams(word, lo, hi) for word in _char_words(text)))
+
+
+def _column(gram: str, n: int) -> int:
+    # scikit-learn's column: |signed MurmurHash3_32(utf-8, seed 0)| mod n (its special case for -2**31 gives
+    # 2**31 mod n, which is what Python's abs does without overflowing)
+    return abs(mmh3.hash(gram, 0, True)) % n
+
+
+@lru_cache(maxsize=8192)
+def _word_char_columns(word: str, lo: int, hi: int, n: int) -> np.ndarray:
+    """The columns of one word's character grams (a word recurs across chunks: hashed once; ~0.3 KiB each)."""
+    return np.fromiter((_column(g, n) for g in _word_char_grams(word, lo, hi)), dtype=np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +101,11 @@ class LexicalFeatures:
         indptr, indices, data = [0], [], []
         n = self.n_features
         for text in texts:
-            # scikit-learn's column: |signed MurmurHash3_32(utf-8, seed 0)| mod n (its special case for -2**31
-            # gives 2**31 mod n, which is what Python's abs does without overflowing)
-            cols = sorted({abs(mmh3.hash(g, 0, True)) % n for g in self.grams(text)})
+            cols = np.fromiter((_column(g, n) for g in _grams(text, self.ngram_max)), dtype=np.int32)
+            if self.char_ngrams is not None:
+                lo, hi = self.char_ngrams
+                cols = np.concatenate([cols, *(_word_char_columns(w, lo, hi, n) for w in _char_words(text))])
+            cols = np.unique(cols).tolist()  # the union of the grams' columns, sorted
             if cols:
                 indices.extend(cols)
                 data.extend([np.float32(self.weight) / np.sqrt(np.float32(len(cols)))] * len(cols))

@@ -138,3 +138,17 @@ def test_a_blend_head_adds_its_dense_layers_on_the_embedding_to_its_linear_term_
     with pytest.raises(ValueError, match="linear term"):
         Head("health", "blend", "text+lexical", layers, head.calibration, lexical=lex,
              linear=(linear[0][:-1], linear[1]))
+
+
+def test_cached_word_columns_give_the_columns_of_the_texts_grams_cold_and_warm():
+    from monitor.classify.lexical import _column, _word_char_columns
+
+    lf = LexicalFeatures(ngram_max=3, n_features=2**18, char_ngrams=(2, 5))
+    texts = ["Vitamin C cures COVID, they say", "they say vitamin  c cures it", "a", "", "Ünïcode wörds, again: wörds"]
+    _word_char_columns.cache_clear()
+    cold = lf.sparse(texts)
+    warm = lf.sparse(texts)
+    for row, text in enumerate(texts):
+        expected = sorted({_column(g, lf.n_features) for g in lf.grams(text)})
+        assert cold[row].indices.tolist() == expected == warm[row].indices.tolist()
+    assert (cold != warm).nnz == 0 and _word_char_columns.cache_info().hits > 0
