@@ -43,7 +43,7 @@ def _char_words(text: str) -> list[str]:
 
 def _word_char_grams(word: str, lo: int, hi: int) -> set[str]:
     """One word's character lo..hi-grams, the word padded with one space (a word shorter than n gives itself,
-    padded, once)."""
+    padded, once): the library's `char_wb` analyzer, word by word."""
     w = f" {word} "
     out: set[str] = set()
     for n in range(lo, hi + 1):
@@ -51,12 +51,6 @@ def _word_char_grams(word: str, lo: int, hi: int) -> set[str]:
         if len(w) <= n:
             break
     return out
-
-
-def _char_grams(text: str, lo: int, hi: int) -> set[str]:
-    """The lower-cased text's character lo..hi-grams inside words padded with one space, as the library's
-    `char_wb` analyzer."""
-    return set().union(*(_word_char_grams(word, lo, hi) for word in _char_words(text)))
 
 
 def _column(gram: str, n: int) -> int:
@@ -87,13 +81,6 @@ class LexicalFeatures:
             raise ValueError(f"lexical features need ngram_max >= 1, n_features >= 1 and weight > 0, got {self}")
         if self.char_ngrams is not None and not 1 <= self.char_ngrams[0] <= self.char_ngrams[1]:
             raise ValueError(f"lexical features need char_ngrams (lo, hi) with 1 <= lo <= hi, got {self.char_ngrams}")
-
-    def grams(self, text: str) -> set[str]:
-        """The text's n-grams this block hashes."""
-        grams = _grams(text, self.ngram_max)
-        if self.char_ngrams is not None:
-            grams |= _char_grams(text, *self.char_ngrams)
-        return grams
 
     def sparse(self, texts: Sequence[str]) -> Any:
         """One float32 row per text as a scipy CSR matrix (an empty row for a text without a word): 1 in each
