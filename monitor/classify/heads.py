@@ -62,6 +62,12 @@ class LexicalRows:
         return np.concatenate([self.emb, self.lex.toarray()], axis=1)
 
 
+def _affine(x: LexicalRows, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[embedding | n-grams] @ w + b, the n-gram part as a sparse product."""
+    d = x.emb.shape[1]
+    return x.emb @ w[:d] + np.asarray(x.lex @ w[d:], dtype=np.float32) + b
+
+
 def mean_context(ctx_flat: np.ndarray, ctx_lengths: Sequence[int], like: np.ndarray) -> np.ndarray:
     """Per row, the mean of its `ctx_lengths[row]` consecutive context embeddings in `ctx_flat` (zeros when none).
 
@@ -134,19 +140,10 @@ class Head:
         if self.linear is not None:
             if not isinstance(x, LexicalRows):
                 raise ValueError(f"head {self.label!r} is a blend: it reads [embedding | n-grams] rows")
-            lw, lb = self.linear
-            d = x.emb.shape[1]
-            lin = x.emb @ lw[:d] + np.asarray(x.lex @ lw[d:], dtype=np.float32) + lb
-            return self._dense(x.emb, 0) + lin[:, 0].astype(np.float64)
-        start = 0
+            return self._dense(x.emb, 0) + _affine(x, *self.linear)[:, 0].astype(np.float64)
         if isinstance(x, LexicalRows):
-            w, b = self.layers[0]
-            d = x.emb.shape[1]
-            h = x.emb @ w[:d] + np.asarray(x.lex @ w[d:], dtype=np.float32) + b
-            start = 1
-        else:
-            h = np.asarray(x, dtype=np.float32)
-        return self._dense(h, start)
+            return self._dense(_affine(x, *self.layers[0]), 1)
+        return self._dense(np.asarray(x, dtype=np.float32), 0)
 
     def _dense(self, h: np.ndarray, start: int) -> np.ndarray:
         """The dense layers from `start` on (ReLU before each but the first) applied to `h`, as logits."""
