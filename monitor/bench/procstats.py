@@ -26,14 +26,19 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return cur, peak
 
 
+def parse_stat(stat: str) -> tuple[str, float]:
+    """(command name, user + system CPU seconds) from the text of a /proc/…/stat file (a process's or a thread's)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return stat[stat.index("(") + 1:stat.rindex(")")], (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far (all its threads)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+            return parse_stat(fh.read())[1]
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
 def machine_busy_seconds() -> float:

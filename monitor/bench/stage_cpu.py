@@ -30,7 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from monitor.bench.procstats import parse_stat
+
 #: Stages counted inside `classify` are indented; the report lists stages in the order a batch meets them.
 ENCODER, TOKENIZER, CLASSIFY_OTHER = "  encoder forward (onnxruntime run)", "  tokenizer", "  other classifier code"
 SCORES = "score histograms (metrics)"
@@ -97,12 +98,11 @@ def thread_cpu() -> dict[str, float]:
     out: defaultdict[str, float] = defaultdict(float)
     for tid in os.listdir("/proc/self/task"):
         try:
-            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+            comm, cpu = parse_stat(Path(f"/proc/self/task/{tid}/stat").read_text())
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        name = names.get(int(tid)) or "native: " + stat[stat.index("(") + 1:stat.rindex(")")]
-        out["main" if int(tid) == os.getpid() else _thread_kind(name)] += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        name = names.get(int(tid)) or "native: " + comm
+        out["main" if int(tid) == os.getpid() else _thread_kind(name)] += cpu
     return out
 
 
