@@ -1,8 +1,8 @@
-"""A lean Unigram model: the word pieces, ids and offsets of the `tokenizers` library's Unigram, in a tenth of its memory.
+"""A lean Unigram model: the word pieces, ids and offsets of the `tokenizers` library's Unigram, in about a third of its memory.
 
 The library holds a Unigram vocabulary as a byte trie with a hash map per node: ~100 MiB resident for the
 multilingual export's 120,000 pieces (`python scripts/replica_memory.py --engine-parts`). This model keeps
-one dict of the pieces and a list of their scores (~20 MiB) and runs the library's own Viterbi
+one dict of the pieces and a list of their scores (+37 MiB once loaded) and runs the library's own Viterbi
 (`Unigram::encode_optimized`, a port of SentencePiece's) in Python, with the library's normalizer,
 pre-tokenizer and post-processor (a `Tokenizer` of the same file with a one-piece model) and its alignment
 tracking (`PreTokenizedString`), so ids and offsets are the library's.
