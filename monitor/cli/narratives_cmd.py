@@ -142,21 +142,32 @@ class SearchQuery:
     text: str
     context: tuple[str, ...] = ()
     date: dt.date | None = None
+    speaker: str = ""
 
 
 def _query(row: dict[str, Any], n: int) -> SearchQuery:
     from monitor.narratives.evaluate import said_on
 
-    context, date = row.get("context", []), row.get("date")
+    context, date, speaker = row.get("context", []), row.get("date"), row.get("speaker", "")
     if not isinstance(context, list) or not all(isinstance(t, str) for t in context):
         raise click.ClickException(f"stdin:{n}: 'context' must be a list of strings (the turns before, oldest first)")
+    if not isinstance(speaker, str):
+        raise click.ClickException(f"stdin:{n}: 'speaker' must be a string (who said the line), got {speaker!r}")
     try:
         day = dt.date.fromisoformat(date) if date is not None else None
     except (TypeError, ValueError):
         raise click.ClickException(f"stdin:{n}: 'date' must be YYYY-MM-DD, got {date!r}") from None
     if day is None and isinstance(row["id"], str):
         day = said_on(row["id"])
-    return SearchQuery(row["id"], row["text"], tuple(context), day)
+    return SearchQuery(row["id"], row["text"], tuple(context), day, speaker.strip())
+
+
+def _speakers(queries: list[SearchQuery], docs: list) -> list[frozenset[str]]:
+    """Each line's speaker surnames: its "speaker", else those its CheckThat! id's event names (`speakers`)."""
+    from monitor.narratives.speakers import SpeakerNames, given
+
+    named = SpeakerNames(d.speaker for d in docs)
+    return [given([q.speaker]) if q.speaker else named.from_id(q.id) for q in queries]
 
 
 @narratives.command()
@@ -167,9 +178,11 @@ def _query(row: dict[str, Any], n: int) -> SearchQuery:
 def search(index: Path, top_k: int, model_dir: Path | None) -> None:
     """Read JSONL {"id", "text"} on stdin; write JSONL {"id", "matches": [{"id", "score"}, ...]} best first.
 
-    A line may add "context" (the turns before, oldest first) and "date" (YYYY-MM-DD, the day it was said),
-    which the re-ranker reads (a claim fact-checked after that day is unlikely to be the one repeated). Without
-    "date", an id in the CheckThat!/CLEF transcript form YYYYMMDD_<event>_<line> gives the day.
+    A line may add "context" (the turns before, oldest first), "date" (YYYY-MM-DD, the day it was said) and
+    "speaker" (who said it), which the re-ranker reads (a claim fact-checked after that day is unlikely to be
+    the one repeated; a speaker often repeats their own checked claims). Without them, an id in the
+    CheckThat!/CLEF transcript form YYYYMMDD_<event>_<line> gives the day, and the speaker when the event
+    names one the index holds many claims of (20170822_Trump_phoenix_0204).
 
     Ranks with the retrieval model (adapted dense + BM25, re-ranked; a score is the re-ranker's probability)."""
     from monitor.narratives.index import NarrativeIndex
@@ -195,10 +208,25 @@ def search(index: Path, top_k: int, model_dir: Path | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     found = engine.search([q.text for q in queries], top_k, contexts=[q.context for q in queries],
-                          dates=[q.date for q in queries])
+                          dates=[q.date for q in queries], speakers=_speakers(queries, docs))
     out = click.get_text_stream("stdout")
     for q, matches in zip(queries, found, strict=True):
         out.write(json.dumps({"id": q.id, "matches": [m.as_json() for m in matches]}, ensure_ascii=False) + "\n")
+
+
+def _named_dir(given: str) -> tuple[str, Path]:
+    """`NAME=DIR` or `DIR` (no name) of a `--model` option; the directory must exist."""
+    label, _, directory = ("", "", given) if Path(given).is_dir() else given.partition("=")
+    path = Path(directory)
+    if not path.is_dir():
+        raise click.BadParameter(f"directory '{directory}' does not exist", param_hint="--model")
+    return label, path
+
+
+def _default_debates(data_dir: Path) -> Path | None:
+    """The CLEF 2020 debate transcripts beside a CheckThat! directory, when present."""
+    guess = data_dir.parent / "clef2020-task5-debates" / "clef2020_task5_debates.csv"
+    return guess if guess.exists() else None
 
 
 @narratives.command(name="eval")
@@ -209,18 +237,18 @@ def search(index: Path, top_k: int, model_dir: Path | None) -> None:
               default=None, help="Debate transcripts CSV (file_name, line_number, text) for the preceding-lines context "
                                  "[default: ../shared/datasets/clef2020-task5-debates/clef2020_task5_debates.csv when present].")
 @click.option("--context-lines", default=2, show_default=True, type=click.IntRange(0, 20))
-@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help=_MODEL_HELP)
-def eval_(data_dir: Path, debates: Path | None, context_lines: int, model_dir: Path | None) -> None:
-    """Claim retrieval on CheckThat! 2B train/dev: BM25, dense, fused and the retrieval model of `narratives
+@click.option("--model", "model_dirs", multiple=True, metavar="[NAME=]DIR",
+              help=_MODEL_HELP + " Repeat to compare models in one run (NAME labels its rows).")
+def eval_(data_dir: Path, debates: Path | None, context_lines: int, model_dirs: tuple[str, ...]) -> None:
+    """Claim retrieval on CheckThat! 2B train/dev: BM25, dense, fused and the retrieval model(s) of `narratives
     search`, side by side (MAP@5, MRR, Recall@k)."""
     from monitor.narratives.evaluate import evaluate, load_checkthat, render_table
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
-    if debates is None:
-        guess = data_dir.parent / "clef2020-task5-debates" / "clef2020_task5_debates.csv"
-        debates = guess if guess.exists() else None
-    data = load_checkthat(data_dir, debates, context_lines)
-    rows, fusion = evaluate(data, shared_default_encoder(), embedding_cache_path(), _retrieval_model(model_dir))
+    data = load_checkthat(data_dir, debates or _default_debates(data_dir), context_lines)
+    models = [(label, _retrieval_model(directory)) for label, directory in map(_named_dir, model_dirs)] or [("", _retrieval_model(None))]
+    rows, fusion = evaluate(data, shared_default_encoder(), embedding_cache_path(),
+                            [(label, model) for label, model in models if model is not None])
     click.echo(render_table(rows))
     click.echo(f"\nfusion chosen on train: dense weight {fusion.dense_weight}, BM25 k {fusion.bm25_k}, "
                f"context weight {fusion.context_weight} ({context_lines} preceding debate lines)")
@@ -232,20 +260,26 @@ def eval_(data_dir: Path, debates: Path | None, context_lines: int, model_dir: P
               help="CheckThat! 2B-format directory; only qrels_train.csv is trained on.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Model directory to write [default: models/narratives].")
+@click.option("--debates", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Debate transcripts CSV (file_name, line_number, speaker, text): the train lines' speakers, for the "
+                   "speaker boost [default: ../shared/datasets/clef2020-task5-debates/clef2020_task5_debates.csv when present].")
 @click.option("--seed", default=0, show_default=True, type=int)
-def train_retrieval_(data_dir: Path, output: Path | None, seed: int) -> None:
+def train_retrieval_(data_dir: Path, output: Path | None, debates: Path | None, seed: int) -> None:
     """Train the retrieval model of `narratives search` (query adapter, fusion, re-ranker) on the train qrels."""
     from monitor.narratives.retrieval_model import default_model_dir, save
     from monitor.narratives.train_retrieval import TrainConfig, train_on_checkthat, write_card
 
     out = output or default_model_dir()
     cfg = TrainConfig(seed=seed)
+    debates = debates or _default_debates(data_dir)
     try:
-        model, figures, data_files = train_on_checkthat(data_dir, cfg)
+        model, figures, data_files = train_on_checkthat(data_dir, cfg, debates)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     provenance = {"trained_on": "qrels_train.csv", "config": cfg.as_json(), "figures": figures, "data_sha256": data_files,
                   "command": f"cct-monitor narratives train-retrieval --seed {seed}"}
+    if debates is not None:
+        provenance["speakers_from"] = f"the `speaker` column of `{debates.name}`"
     sha = save(model, out, provenance)
     write_card(out, sha, provenance)
     click.echo(f"wrote {out} (sha256 {sha[:12]}); " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))

@@ -4,8 +4,9 @@ Reports MAP@5 (the CheckThat! 2B official measure), MRR and Recall@1/5/20 per sp
 plain dense cosine and the fused retriever (with and without the preceding debate lines as context),
 and, given a retrieval model (`retrieval_model`, trained on the train split), its adapted first stage
 and the re-ranked rankings `narratives search` returns (a split's lines in one call, in calls of a few
-lines, each line alone, and with the debate's date), on the splits it was not trained on; all in the same run over the same index.
-Fusion weights are chosen on the train split only.
+lines, each line alone, with the debate's date, with the date and the speaker the line's id names, and,
+given the transcripts, with the line's speaker), on the splits it was not trained on; several models side
+by side; all in the same run over the same index. Fusion weights are chosen on the train split only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from monitor.narratives.index import Document, Fusion, NarrativeIndex, QueryVectors, TextEncoder, top_ranks
 from monitor.narratives.loader import VerifiedClaim, read_vclaims_jsonl
+from monitor.narratives.speakers import SpeakerNames, given
 
 if TYPE_CHECKING:
     from monitor.narratives.retrieval_model import RetrievalModel
@@ -37,6 +39,7 @@ class Query:
     text: str
     context: str
     date: dt.date | None = None
+    speaker: str = ""
 
 
 _STATED = re.compile(r"stated on ([A-Z][a-z]+ \d{1,2}, \d{4})(.*)")
@@ -98,14 +101,37 @@ def read_qrels(path: Path) -> dict[str, set[str]]:
     return dict(rel)
 
 
+def _transcripts(debates_csv: Path, column: str, splits: frozenset[str] | None = None) -> dict[str, dict[int, str]]:
+    """debate → line number → that line's `column` (text, speaker) of a transcripts CSV; only the rows of
+    `splits` (its `split` column) when given."""
+    by_file: dict[str, dict[int, str]] = defaultdict(dict)
+    with debates_csv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if splits is None or row.get("split") in splits:
+                by_file[row["file_name"].rsplit(".", 1)[0]][int(row["line_number"])] = row[column]
+    return by_file
+
+
+def debate_speakers(debates_csv: Path | None, query_ids: Sequence[str], splits: frozenset[str] | None = None
+                    ) -> dict[str, str]:
+    """Who said each query line (`<debate>_<line>`), as its transcript writes it ("TRUMP", "Donald Trump"); from
+    the transcript rows of `splits` only when given (training leaves a benchmark's test rows out)."""
+    if debates_csv is None:
+        return {}
+    by_file = _transcripts(debates_csv, "speaker", splits)
+    out = {}
+    for qid in query_ids:
+        name, _, number = qid.rpartition("_")
+        if number.isdigit() and (said := by_file.get(name, {}).get(int(number), "").strip()):
+            out[qid] = said
+    return out
+
+
 def debate_context(debates_csv: Path | None, query_ids: Sequence[str], lines: int) -> dict[str, str]:
     """The `lines` debate lines said before each query line (live speech has no look-ahead)."""
     if debates_csv is None or lines <= 0:
         return {}
-    by_file: dict[str, dict[int, str]] = defaultdict(dict)
-    with debates_csv.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            by_file[row["file_name"].rsplit(".", 1)[0]][int(row["line_number"])] = row["text"]
+    by_file = _transcripts(debates_csv, "text")
     out = {}
     for qid in query_ids:
         name, _, number = qid.rpartition("_")
@@ -156,14 +182,16 @@ def load_checkthat(data_dir: Path, debates_csv: Path | None, context_lines: int)
             qrels.update(rel)
             splits[split] = sorted(q for q in rel if q in texts)
     context = debate_context(debates_csv, sorted(texts), context_lines)
-    return EvalData(claims, {s: [Query(q, texts[q], context.get(q, ""), said_on(q)) for q in ids] for s, ids in splits.items()},
-                    qrels)
+    speakers = debate_speakers(debates_csv, sorted(texts))
+    return EvalData(claims, {s: [Query(q, texts[q], context.get(q, ""), said_on(q), speakers.get(q, "")) for q in ids]
+                             for s, ids in splits.items()}, qrels)
 
 
-def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, model: RetrievalModel | None = None
-             ) -> tuple[list[tuple[str, str, Scores]], Fusion]:
+def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None,
+             models: Sequence[tuple[str, RetrievalModel]] = ()) -> tuple[list[tuple[str, str, Scores]], Fusion]:
     """(system, split, scores) rows for BM25, dense, fused and fused+context (the fusion tuned on train),
-    then, with a model, its adapted fusion and the re-ranked search on every split but train."""
+    then, for each (name, model), its adapted fusion and the re-ranked search on every split but train (the
+    rows named "name: ..." when a name is given)."""
     index = NarrativeIndex([vclaim_document(c) for c in data.claims], encoder, cache_path)
     ids = [d.id for d in index.docs]
     mats: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -195,10 +223,11 @@ def evaluate(data: EvalData, encoder: TextEncoder, cache_path: Path | None, mode
         rows.append(("BM25 + dense", split, score(split, fused(split, replace(best, context_weight=0.0)))))
         if best.context_weight > 0:
             rows.append(("BM25 + dense + context", split, score(split, fused(split, best))))
-    if model is not None:
+    for label, model in models:
         learned = NarrativeIndex(index.docs, encoder, cache_path, model=model)
         for split in (s for s in data.splits if s != "train"):
-            rows.extend((name, split, score(split, matrix)) for name, matrix in _model_rankings(learned, data.splits[split]))
+            rows.extend((f"{label}: {name}" if label else name, split, score(split, matrix))
+                        for name, matrix in _model_rankings(learned, data.splits[split]))
     return rows, best
 
 
@@ -212,22 +241,34 @@ def _model_rankings(index: NarrativeIndex, queries: Sequence[Query]) -> list[tup
     vectors = QueryVectors(index.encoder.encode(texts))
     fused, dense, lexical = index.scores(texts, None, vectors)
 
-    def reranked(rows: Sequence[int], dates: list[dt.date | None] | None) -> np.ndarray:
+    def reranked(rows: Sequence[int], dates: list[dt.date | None] | None,
+                 speakers: Sequence[frozenset[str]] | None = None) -> np.ndarray:
         part = list(rows)
         idx, prob = index.rerank([texts[i] for i in part], QueryVectors(vectors.plain[part]), fused[part], dense[part],
-                                 lexical[part], max(KS), dates)
+                                 lexical[part], max(KS), dates, [speakers[i] for i in part] if speakers else None)
         out = np.full((len(part), fused.shape[1]), -1.0, dtype=fused.dtype)
         np.put_along_axis(out, idx, prob + 1.0, axis=1)
         return out
 
     every = range(len(texts))
     small = [range(start, min(start + SMALL_CALL, len(texts))) for start in range(0, len(texts), SMALL_CALL)]
-    return [("BM25 + dense (adapter)", fused),
+    dates = [q.date for q in queries]
+    said = [given([q.speaker]) for q in queries]
+    from_id = SpeakerNames(d.speaker for d in index.docs)
+    rows = [("BM25 + dense (adapter)", fused),
             ("BM25 + dense (adapter) + re-rank (narratives search)", reranked(every, None)),
             (f"BM25 + dense (adapter) + re-rank, calls of {SMALL_CALL} lines", np.concatenate([reranked(c, None) for c in small])),
             ("BM25 + dense (adapter) + re-rank, one line per call",
              np.concatenate([reranked([i], None) for i in every])),
-            ("BM25 + dense (adapter) + re-rank + the debate's date", reranked(every, [q.date for q in queries]))]
+            ("BM25 + dense (adapter) + re-rank + the debate's date", reranked(every, dates)),
+            ("... + the debate's date and the speaker its id names (what a CheckThat id gives `narratives search`)",
+             reranked(every, dates, [from_id.from_id(q.id) for q in queries]))]
+    if any(said):
+        rows += [("... + the line's speaker (transcript), one call, no date", reranked(every, None, said)),
+                 ("... + the line's speaker (transcript), one line per call, no date",
+                  np.concatenate([reranked([i], None, said) for i in every])),
+                 ("... + the debate's date and the line's speaker (transcript)", reranked(every, dates, said))]
+    return rows
 
 
 def render_table(rows: list[tuple[str, str, Scores]]) -> str:

@@ -260,9 +260,11 @@ class NarrativeIndex:
         return w * dense + (1 - w) * lexical, dense, lexical
 
     def search(self, queries: Sequence[str], top_k: int = 5, contexts: Sequence[Sequence[str]] | None = None,
-               vectors: QueryVectors | None = None, dates: Sequence[dt.date | None] | None = None) -> list[list[Match]]:
+               vectors: QueryVectors | None = None, dates: Sequence[dt.date | None] | None = None,
+               speakers: Sequence[frozenset[str]] | None = None) -> list[list[Match]]:
         """The `top_k` best documents for each query, best first; `dates`: the day each query was said (the
-        re-ranker's date features; none without a model)."""
+        re-ranker's date features), `speakers`: the surnames of who said it (`speakers`; empty: not known), both
+        read by the model only."""
         if not queries:
             return []
         if vectors is None:
@@ -273,7 +275,7 @@ class NarrativeIndex:
             idx = top_ranks(fused, top_k)
             chosen = np.take_along_axis(fused, idx, axis=1)
         else:
-            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k, dates)
+            idx, chosen = self.rerank(queries, vectors, fused, dense, lexical, top_k, dates, speakers)
         ids = [d.id for d in self.docs]
         rows = zip(idx.tolist(), chosen.tolist(), *(np.take_along_axis(m, idx, axis=1).tolist() for m in (dense, lexical)), strict=True)
         return [[Match(ids[i], f, d, x) for i, f, d, x in zip(*row, strict=True)] for row in rows]
@@ -295,9 +297,10 @@ class NarrativeIndex:
         return best
 
     def rerank(self, queries: Sequence[str], vectors: QueryVectors, fused: np.ndarray, dense: np.ndarray,
-               lexical: np.ndarray, keep: int, dates: Sequence[dt.date | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               lexical: np.ndarray, keep: int, dates: Sequence[dt.date | None] | None = None,
+               speakers: Sequence[frozenset[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(document indices, probabilities), queries × max(depth, keep) cut to `keep`: the fused top
-        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates` as in `search`.
+        candidates re-scored by the model's re-ranker, best first (ties: fused order); `dates`, `speakers` as in `search`.
         The queries of one call are re-ranked together: each reads the days the others' top candidates were
         stated (`DocumentFeatures.batch_days`)."""
         assert self.model is not None and self.pair_features is not None, "re-ranking needs a retrieval model"
@@ -315,7 +318,8 @@ class NarrativeIndex:
             first = FirstStage(dense[i], raw[i], lexical[i], fused[i], clause[i])
             when = dates[i] if dates else None
             row = None if batch is None else batch[i]
-            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, when, row), heads[i])
+            said = self.pair_features.said_by(cand[i], speakers[i]) if speakers and speakers[i] else None
+            p = self.model.rerank_scores(self.pair_features.pairs(query, cand[i], first, when, row), heads[i], said)
             order = np.argsort(-p, kind="stable")[:keep]
             idx.append(cand[i][order])
             prob.append(p[order])

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monitor.narratives.speakers import surname
+
 VENUES = ("debate", "speech", "broadcast", "ad", "online", "other")
 _VENUE_WORDS = tuple((name, re.compile(pattern)) for name, pattern in (
     ("debate", r"debate|town ?hall|forum"),
@@ -130,7 +132,7 @@ class DocumentFeatures:
         self.stated = list(stated) if stated is not None else [None] * len(texts)
         self.docs = [self.side(t) for t in texts]
         counts = Counter(s for s in speakers if s)
-        self.surname = [s.split()[-1].lower() if s else "" for s in speakers]
+        self.surname = [surname(s) for s in speakers]
         self.prominence = np.array([np.log1p(counts[s]) if s else 0.0 for s in speakers], dtype=np.float32)
         speaker_ids = {s: n for n, s in enumerate(dict.fromkeys(s for s in speakers if s), 1)}
         self.speaker = np.array([speaker_ids.get(s, 0) for s in speakers], dtype=np.int64)
@@ -138,6 +140,11 @@ class DocumentFeatures:
         given = list(venues) if venues is not None else [""] * len(texts)
         self.venue = np.array([[float(v == name) for name in VENUES] for v in given],
                               dtype=np.float32).reshape(len(texts), len(VENUES))
+
+    def said_by(self, candidates: np.ndarray, speakers: frozenset[str]) -> np.ndarray:
+        """1.0 for the candidates whose speaker's surname is one of `speakers` (`speakers.surname`), else 0.0."""
+        return np.array([float(bool(self.surname[j]) and self.surname[j] in speakers) for j in np.asarray(candidates).tolist()],
+                        dtype=np.float32)
 
     def side(self, text: str) -> _Side:
         return _Side(self.words.content(text), numbers(text), names(text))

@@ -13,10 +13,13 @@ logistic-regression re-ranker over the fused top candidates.
   calls of `FEW_CALLS` lines (their agreement is noisier), and `alone` for a line searched by itself, with
   neither. A head fitted with a feature and then given zeros ranks worse than one that never saw it. A
   call's lines are its distinct texts (`pair_features.call_size`), for the head as for the features.
+- Speaker boost: when a line's speaker is known (given, or named in a transcript id: `speakers`), each head's
+  logit gains `same` for the candidates by that speaker (same surname) and `other` for the rest
+  (`speaker_boost`, fitted on the heads' cross-fitted logits); a line without a speaker ranks as without it.
 
 Files: `retrieval.safetensors` (adapter, each head's feature mean/scale and coefficients) and `retrieval.json`
-(fusion, depth, feature names, heads' intercepts, the encoder it was trained on, the weights file's sha256,
-which loading checks).
+(fusion, depth, the features each head reads, heads' intercepts, the speaker boost, the encoder it was trained
+on, the weights file's sha256, which loading checks).
 Train it with `cct-monitor narratives train-retrieval` (see `monitor/narratives/train_retrieval.py`).
 """
 
@@ -26,7 +29,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +66,25 @@ class Head:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+    columns: tuple[int, ...] = ()  # the `FEATURES` it reads, in order
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        logits = ((features - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+        return 1.0 / (1.0 + np.exp(-self.logit(features)))
+
+
+@dataclass(frozen=True)
+class SpeakerBoost:
+    """What a known speaker adds to a head's logit: `same` for a claim by them, `other` for one by anyone else."""
+
+    same: float = 0.0
+    other: float = 0.0
+
+    def logits(self, said: np.ndarray) -> np.ndarray:
+        """The additions for candidates flagged 1 (by the line's speaker) or 0."""
+        return np.where(said > 0, self.same, self.other)
 
 
 @dataclass(frozen=True)
@@ -80,14 +98,19 @@ class RetrievalModel:
     heads: dict[str, Head]
     encoder_variant: str
     sha256: str = ""
+    speaker_boost: dict[str, SpeakerBoost] = field(default_factory=dict)  # head: boost; none: no boost
 
     def adapt(self, query_vectors: np.ndarray) -> np.ndarray:
         """Query embeddings mapped by the adapter, L2-normalised."""
         return adapt(self.adapter, query_vectors)
 
-    def rerank_scores(self, features: np.ndarray, head: str) -> np.ndarray:
-        """Probability that each candidate (a row of all `FEATURES`) is a match, by `head` (`head_for`)."""
-        return self.heads[head].probability(features[:, list(HEADS[head])])
+    def rerank_scores(self, features: np.ndarray, head: str, said: np.ndarray | None = None) -> np.ndarray:
+        """Probability that each candidate (a row of all `FEATURES`) is a match, by `head` (`head_for`); `said`:
+        1 for the candidates by the line's speaker, 0 for the others (None: the speaker is not known)."""
+        logit = self.heads[head].logit(features[:, list(self.heads[head].columns)])
+        if said is not None and head in self.speaker_boost:
+            logit = logit + self.speaker_boost[head].logits(said)
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def check_encoder(self, dim: int, variant: str) -> None:
         """Refuse an encoder other than the one the adapter was trained on (same weights; any engine)."""
@@ -118,31 +141,36 @@ def save(model: RetrievalModel, directory: Path, provenance: dict[str, object]) 
     save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, str(directory / WEIGHTS))
     sha = file_sha256(directory / WEIGHTS)
     meta = {"format": FORMAT, "weights": WEIGHTS, "sha256": sha, "features": list(FEATURES),
-            "head_features": {n: [FEATURES[i] for i in cols] for n, cols in HEADS.items()},
+            "head_features": {n: [FEATURES[i] for i in h.columns] for n, h in heads.items()},
             "dense_weight": model.dense_weight, "bm25_k": model.bm25_k, "depth": model.depth, "intercepts": {n: h.intercept for n, h in heads.items()},
+            "speaker_boost": {n: [b.same, b.other] for n, b in model.speaker_boost.items()},
             "encoder_variant": model.encoder_variant, **provenance}
     (directory / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return sha
 
 
 def load(directory: Path) -> RetrievalModel:
-    """Read and verify a model directory: format, feature names and the weights' sha256."""
+    """Read and verify a model directory: format, the features its heads read (by name: a model trained before a
+    feature was added still loads) and the weights' sha256."""
     from safetensors.numpy import load_file
 
     meta = json.loads((directory / META).read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT:
         raise ValueError(f"{directory / META}: format {meta.get('format')!r}, expected {FORMAT!r}")
-    if tuple(meta.get("features", ())) != FEATURES:
-        raise ValueError(f"{directory / META}: features {meta.get('features')} are not this code's {list(FEATURES)}")
+    reads = {name: meta.get("head_features", {}).get(name) for name in HEADS}
+    unknown = sorted({f for cols in reads.values() for f in cols or ()} - set(FEATURES))
+    if unknown or not all(reads.values()):
+        raise ValueError(f"{directory / META}: head features {unknown or reads} are not this code's {list(FEATURES)}")
     raw = (directory / WEIGHTS).read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
     if sha != meta.get("sha256"):
         raise ValueError(f"{directory / WEIGHTS}: sha256 {sha} does not match {META} ({meta.get('sha256')})")
     t = load_file(str(directory / WEIGHTS))
-    heads = {name: Head(t[f"{name}.mean"], t[f"{name}.scale"], t[f"{name}.coef"], float(meta["intercepts"][name]))
-             for name in HEADS}
+    heads = {name: Head(t[f"{name}.mean"], t[f"{name}.scale"], t[f"{name}.coef"], float(meta["intercepts"][name]),
+                        tuple(FEATURES.index(f) for f in reads[name])) for name in HEADS}
+    boost = {name: SpeakerBoost(float(same), float(other)) for name, (same, other) in meta.get("speaker_boost", {}).items()}
     return RetrievalModel(t["adapter"], float(meta["dense_weight"]), float(meta["bm25_k"]), int(meta["depth"]),
-                          heads, str(meta["encoder_variant"]), sha)
+                          heads, str(meta["encoder_variant"]), sha, boost)
 
 
 def load_default() -> RetrievalModel | None:

@@ -11,7 +11,10 @@
    (`undated`) or in consecutive calls of `retrieval_model.FEW_CALLS` lines (`few`, fitted on all those
    sizes; queries in the order given, sorted ids: a debate's lines in order). Their train figures are
    nested: each fold re-ranked by heads fitted on the other folds.
-3. The shipped adapter is then fitted on all train queries.
+3. Speaker boost (`retrieval_model.SpeakerBoost`, when the train lines' speakers are known): per head, two
+   logit additions (claims by the line's speaker, the others) fitted by log loss on those nested logits;
+   its train figures nested too (the boost fitted on the other folds).
+4. The shipped adapter is then fitted on all train queries.
 
 Seeded and single-threaded (torch), so the same data and seed give the same file (same sha256).
 """
@@ -29,7 +32,8 @@ from monitor.classify.card import hand_written
 from monitor.classify.encoder import file_sha256
 from monitor.narratives.evaluate import Query, ranking_scores
 from monitor.narratives.index import NarrativeIndex, top_ranks
-from monitor.narratives.retrieval_model import FEW_CALLS, HEADS, MIN_BATCH, Head, RetrievalModel, adapt
+from monitor.narratives.retrieval_model import FEW_CALLS, HEADS, MIN_BATCH, Head, RetrievalModel, SpeakerBoost, adapt
+from monitor.narratives.speakers import given
 
 MAX_POSITIVES = 4
 FUSION_GRID = tuple((w, k) for w in (0.5, 0.6, 0.7, 0.8) for k in (2.0, 4.0, 8.0, 16.0))
@@ -112,14 +116,14 @@ def debate_folds(ids: Sequence[str], folds: int) -> np.ndarray:
     return np.array([fold[i.rpartition("_")[0] or i] for i in ids], dtype=np.int64)
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, c: float) -> Head:
-    """A logistic regression (inverse regularisation `c`) on standardised features."""
+def fit_head(x: np.ndarray, y: np.ndarray, c: float, columns: Sequence[int]) -> Head:
+    """A logistic regression (inverse regularisation `c`) on standardised features (`x`: the `columns` of `FEATURES`)."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(0), x.std(0) + 1e-6
     lr = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y)
     return Head(mean.astype(np.float32), scale.astype(np.float32), lr.coef_[0].astype(np.float32),
-                float(lr.intercept_[0]))
+                float(lr.intercept_[0]), tuple(columns))
 
 
 def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[str]], cfg: TrainConfig
@@ -184,29 +188,70 @@ def train(index: NarrativeIndex, queries: Sequence[Query], qrels: dict[str, set[
     def fit_on(name: str, rows: np.ndarray) -> Head:
         cols = list(HEADS[name])
         return fit_head(np.concatenate([m[rows][..., cols].reshape(-1, len(cols)) for m in fitted_on[name]]),
-                        np.concatenate([y[rows].reshape(-1)] * len(fitted_on[name])), cfg.rerank_c)
+                        np.concatenate([y[rows].reshape(-1)] * len(fitted_on[name])), cfg.rerank_c, cols)
 
+    def reranked(logits: np.ndarray) -> np.ndarray:
+        out = np.full_like(fused, -1.0)
+        np.put_along_axis(out, cand, 1.0 / (1.0 + np.exp(-logits)) + 1.0, axis=1)
+        return out
+
+    spoken = [given([q.speaker]) for q in queries]
+    said = np.stack([feats.said_by(cand[i], spoken[i]) for i in range(len(texts))])
+    has_speaker = np.array([bool(s) for s in spoken])
     figures = {"train_map5_fused_crossfit": map5(fused)}
+    boosts = {}
     for name, cols in ((n, list(c)) for n, c in HEADS.items()):
         heads = {f: fit_on(name, fold != f) for f in sorted(set(fold.tolist()))}
+        nested = {}
         for suffix, matrix in scored_on[name].items():
-            probs = np.zeros(cand.shape, dtype=np.float32)
+            logits = np.zeros(cand.shape, dtype=np.float64)
             for f, head in heads.items():
                 held = fold == f
-                probs[held] = head.probability(matrix[held][..., cols].reshape(-1, len(cols))).reshape(int(held.sum()), -1)
-            reranked = np.full_like(fused, -1.0)
-            np.put_along_axis(reranked, cand, probs + 1.0, axis=1)
-            figures[f"train_map5_reranked_{name}{suffix}_crossfit"] = map5(reranked)
+                logits[held] = head.logit(matrix[held][..., cols].reshape(-1, len(cols))).reshape(int(held.sum()), -1)
+            nested[suffix] = logits
+            figures[f"train_map5_reranked_{name}{suffix}_crossfit"] = map5(reranked(logits))
+        if has_speaker.any():
+            for suffix, logits in nested.items():
+                boosted = logits.copy()
+                for f in heads:
+                    fit_rows = (fold != f) & has_speaker
+                    boost = fit_speaker_boost([m[fit_rows] for m in nested.values()], y[fit_rows], said[fit_rows])
+                    held = (fold == f) & has_speaker
+                    boosted[held] += boost.logits(said[held])
+                figures[f"train_map5_reranked_{name}{suffix}_speaker_crossfit"] = map5(reranked(boosted))
+            boosts[name] = fit_speaker_boost([m[has_speaker] for m in nested.values()], y[has_speaker], said[has_speaker])
     heads = {name: fit_on(name, np.ones(len(texts), dtype=bool)) for name in HEADS}
     model = RetrievalModel(fit_adapter(index, vecs, positives, cfg), float(weight), float(k), cfg.depth, heads,
-                           index.encoder.variant)
+                           index.encoder.variant, speaker_boost=boosts)
     return model, figures
 
 
-def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel, dict[str, float], dict[str, str]]:
+def fit_speaker_boost(logits: Sequence[np.ndarray], y: np.ndarray, said: np.ndarray, l2: float = 1.0) -> SpeakerBoost:
+    """The (same, other) logit additions that best fit `y` (log loss + `l2` · ‖·‖²) given a head's cross-fitted
+    `logits` (one matrix per way of calling it, all on the same candidates) and `said` (1: by the line's speaker)."""
+    from scipy.optimize import minimize
+
+    base = np.concatenate([m.reshape(-1) for m in logits])
+    target = np.tile(y.reshape(-1).astype(np.float64), len(logits))
+    flag = np.tile(said.reshape(-1) > 0, len(logits))
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        z = base + np.where(flag, params[0], params[1])
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = float(np.sum(np.logaddexp(0.0, z) - target * z) + l2 * params @ params)
+        g = p - target
+        return value, np.array([g[flag].sum(), g[~flag].sum()]) + 2 * l2 * params
+
+    same, other = minimize(loss, np.zeros(2), jac=True, method="L-BFGS-B").x
+    return SpeakerBoost(float(same), float(other))
+
+
+def train_on_checkthat(data_dir: Path, cfg: TrainConfig, debates: Path | None = None
+                       ) -> tuple[RetrievalModel, dict[str, float], dict[str, str]]:
     """Train on a CheckThat! 2B directory's `qrels_train.csv` (its dev qrels are never read) with the default
-    encoder; returns the model, its train figures and the sha256 of every data file read."""
-    from monitor.narratives.evaluate import read_qrels, read_queries, said_on, vclaim_document
+    encoder, the lines' speakers from the `debates` transcripts CSV when given (its `train` rows only: the
+    speaker boost; none without); returns the model, its train figures and the sha256 of every data file read."""
+    from monitor.narratives.evaluate import debate_speakers, read_qrels, read_queries, said_on, vclaim_document
     from monitor.narratives.loader import read_vclaims_jsonl
     from monitor.narratives.matcher import embedding_cache_path, shared_default_encoder
 
@@ -219,7 +264,9 @@ def train_on_checkthat(data_dir: Path, cfg: TrainConfig) -> tuple[RetrievalModel
     files = [vclaims, data_dir / "queries_train_dev.csv", data_dir / "qrels_train.csv"]
     texts = dict(read_queries(files[1]))
     qrels = read_qrels(files[2])
-    queries = [Query(q, texts[q], "", said_on(q)) for q in sorted(qrels) if q in texts]
+    speakers = debate_speakers(debates, sorted(qrels), frozenset({"train"}))
+    queries = [Query(q, texts[q], "", said_on(q), speakers.get(q, "")) for q in sorted(qrels) if q in texts]
+    files += [debates] if debates is not None else []
     index = NarrativeIndex([vclaim_document(c) for c in claims], shared_default_encoder(), embedding_cache_path())
     model, figures = train(index, queries, qrels, cfg)
     return model, figures, {f.name: file_sha256(f) for f in files}
@@ -232,7 +279,7 @@ def write_card(directory: Path, sha256: str, provenance: dict[str, Any]) -> None
     text = f"""# Narrative retrieval model (`narratives search`)
 
 A query adapter (linear map on the all-MiniLM-L6-v2 last-layer embedding, {provenance['config']['epochs']} epochs
-from the identity), the BM25 fusion it is used with and a logistic-regression re-ranker over the top
+from the identity), the BM25 fusion it is used with and a logistic-regression re-ranker (plus a speaker boost) over the top
 {provenance['config']['depth']} fused candidates with four heads (`monitor/narratives/retrieval_model.py`,
 features in `monitor/narratives/pair_features.py`), chosen per line: for a line without a `date`,
 `undated` in a call of at least {MIN_BATCH} lines (distinct texts; it also reads the days the call's other
@@ -265,6 +312,12 @@ lines point to), `few` in a call of 2 to {MIN_BATCH - 1} lines (the same feature
   (`batch_sameday`, `batch_period`: so a line's ranking depends on the lines searched with it); all read
   where a claim was made (`venue_*`: debate, speech, broadcast, ad, online, other; from PolitiFact's
   "stated on ... in ..."; 0 for narrative sets).
+- Speaker boost (`speaker_boost` in `retrieval.json`): when a line's speaker is known (a `"speaker"` field, or
+  a CheckThat! id whose event names a much-checked person: `monitor/narratives/speakers.py`), each head's
+  logit gains `same` for the claims of that speaker (same surname) and `other` for the rest; fitted per head
+  (log loss, L2 1) on the heads' cross-fitted train logits, the train lines' speakers read from
+  {provenance.get('speakers_from', 'no transcript: no boost')}; the `_speaker_crossfit` figures are nested
+  the same way (boost fitted on the other folds). A line without a speaker ranks as without the boost.
 - Scope: trained on debate sentences against PolitiFact claims; the monitor's narrative rule leaf does not
   use it (its `min_score`s are set on the plain fused score).
 """

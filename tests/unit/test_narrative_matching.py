@@ -297,3 +297,33 @@ def test_search_takes_the_day_from_a_transcript_line_id_when_no_date_is_given() 
         {"id": "20201104", "text": text}], 3)
     assert from_id["matches"] == dated["matches"]
     assert undated["matches"] != dated["matches"]
+
+
+def test_search_reads_a_speaker_given_or_named_by_a_transcript_id_and_rejects_a_bad_one(tmp_path: Path) -> None:
+    from monitor.narratives.speakers import MIN_CLAIMS
+
+    said = "they made us fill in the ballot with a sharpie, that is voter fraud"
+    claims = [{"vclaim_id": "sharpie-pat", "vclaim": "If you were forced to use a Sharpie on your ballot, that is voter fraud.",
+               "speaker": "Pat Example", "date": "stated on November 3, 2020 in a speech:"},
+              {"vclaim_id": "sharpie-post", "vclaim": "If you were forced to use a Sharpie on your ballot, that is voter fraud!",
+               "speaker": "Facebook posts", "date": "stated on November 3, 2020 in a Facebook post:"}]
+    claims += [{"vclaim_id": f"pat-{n}", "vclaim": f"Our county built {n + 2} new bridges this decade.", "speaker": "Pat Example",
+                "date": "stated on May 1, 2019 in a speech:"} for n in range(MIN_CLAIMS)]
+    index = tmp_path / "vclaims.jsonl"
+    index.write_text("".join(json.dumps(c) + "\n" for c in claims), encoding="utf-8")
+    plain, by_post, named, from_id = _search(index, [
+        {"id": "q", "text": said, "date": "2020-11-04"},
+        {"id": "q", "text": said, "date": "2020-11-04", "speaker": "Facebook posts"},
+        {"id": "q", "text": said, "date": "2020-11-04", "speaker": "PAT EXAMPLE"},
+        {"id": "20201104_Example_rally_0012", "text": said}], 2)
+    score = [{m["id"]: m["score"] for m in row["matches"]} for row in (plain, by_post, named)]
+    assert set(score[0]) == {"sharpie-pat", "sharpie-post"}
+    # a speaker lifts their own claim and lowers the other's; the id's event names Pat Example, its day the date
+    assert score[1]["sharpie-post"] > score[0]["sharpie-post"] and score[1]["sharpie-pat"] < score[0]["sharpie-pat"]
+    assert score[2]["sharpie-pat"] > score[0]["sharpie-pat"] and score[2]["sharpie-post"] < score[0]["sharpie-post"]
+    assert from_id["matches"] == named["matches"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "monitor", "narratives", "search", "--index", str(index)],
+                          input=json.dumps({"id": "q", "text": said, "speaker": ["Pat Example"]}) + "\n", capture_output=True,
+                          text=True, env=env, cwd=ROOT, check=False, timeout=300)
+    assert done.returncode != 0 and "stdin:1: 'speaker' must be a string" in done.stderr

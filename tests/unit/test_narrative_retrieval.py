@@ -93,6 +93,13 @@ def test_eval_reports_the_search_model_beside_bm25_on_dev(tmp_path: Path) -> Non
     assert {("BM25", "dev"), ("BM25 + dense", "dev"), ("BM25 + dense (adapter) + re-rank (narratives search)", "dev"),
             ("BM25 + dense (adapter) + re-rank + the debate's date", "dev")} <= systems
     assert ("BM25 + dense (adapter) + re-rank (narratives search)", "train") not in systems
+    # two models in one run: each one's rows under its name, the baselines once
+    done = _cli("narratives", "eval", "--data", TINY, "--model", f"tiny={tmp_path / 'm'}", "--model", default_model_dir(),
+                "--context-lines", "0")
+    assert done.returncode == 0, done.stderr
+    names = [line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ") and "| dev |" in line]
+    assert names.count("BM25") == 1 and "tiny: BM25 + dense (adapter) + re-rank (narratives search)" in names
+    assert "BM25 + dense (adapter) + re-rank (narratives search)" in names
 
 
 def test_the_re_ranker_prefers_the_claim_stated_before_the_query_and_without_a_date_the_one_said_in_a_debate() -> None:
@@ -202,3 +209,40 @@ def test_a_dated_line_ranks_the_same_whatever_lines_are_sent_with_it() -> None:
     every = feats.batch_days(["first line", "second line"], candidates, fused)
     some = feats.batch_days(["first line", "second line"], candidates, fused, needed=[True, False])
     assert every[1].any() and not some[1].any() and np.array_equal(some[0], every[0]) and every[0].any()
+
+
+def test_a_transcript_id_names_a_much_checked_person_not_a_place_or_a_party() -> None:
+    from monitor.narratives.speakers import MIN_CLAIMS, SpeakerNames, given, surname
+
+    counts = {"Donald Trump": MIN_CLAIMS, "Ivanka Trump": 2, "Nancy Pelosi": MIN_CLAIMS, "Republican Party of Florida": 2 * MIN_CLAIMS,
+              "Occupy Democrats": MIN_CLAIMS, "Senate Democrats": MIN_CLAIMS // 2, "Ted Cruz": MIN_CLAIMS - 1,
+              "Bernie Sanders": MIN_CLAIMS, "Sarah Huckabee Sanders": MIN_CLAIMS}
+    speakers = [name for name, n in counts.items() for _ in range(n)]
+    named = SpeakerNames(speakers)
+    assert named.from_id("20170822_Trump_phoenix_0204") == {"trump"}
+    assert named.from_id("20181112_trump_pelosi_0007") == {"trump", "pelosi"}
+    # a party's "Florida", an organisation's "Democrats", too few claims, a surname shared half and half: no speaker
+    assert named.from_id("20190619_Trump_Campain_Florida_0003") == {"trump"}
+    for qid in ("20160117_democrats_charlston_0012", "20160415_Cruz_Miluakee_0001", "20160529_Sanders_MeetThePress_0001"):
+        assert named.from_id(qid) == frozenset(), qid
+    assert named.from_id("Trump_phoenix_0204") == frozenset() and named.from_id(7) == frozenset()
+    assert given(["TRUMP", "Mr. Pelosi", ""]) == {"trump", "pelosi"} and surname("") == ""
+
+
+def test_a_known_speaker_lifts_their_own_claim_and_an_unknown_one_changes_nothing() -> None:
+    from monitor.narratives.index import Document, NarrativeIndex
+    from monitor.narratives.matcher import shared_default_encoder
+
+    model = load(default_model_dir())
+    assert set(model.speaker_boost) == {"dated", "undated", "few", "alone"}
+    assert all(b.same > b.other for b in model.speaker_boost.values())
+    claim = "Unemployment among veterans is lower than in the general population."
+    docs = [Document("by-hale", (claim,), "Senator Hale"), Document("by-ross", (claim + " ",), "Mayor Ross"),
+            Document("other", ("Wind farms cause cancer.",), "Senator Hale")]
+    index = NarrativeIndex(docs, shared_default_encoder(), None, model=model)
+    said = ["veterans' unemployment is now lower than the general population"]
+    plain = _ranked(index.search(said, top_k=3))
+    assert _ranked(index.search(said, top_k=3, speakers=[frozenset()])) == plain
+    for who in ("hale", "ross"):
+        [ranked] = index.search(said, top_k=3, speakers=[frozenset({who})])
+        assert ranked[0].id == f"by-{who}" and ranked[0].score > ranked[1].score
