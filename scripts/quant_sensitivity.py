@@ -77,11 +77,14 @@ class Runner:
         self.order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         self.inputs = list(manifest["inputs"])
         self.threads = threads
+        # the word embedding is a graph input (onnx_export's lookup tables): fed whole, every variant reads it
+        tables = {t["input"]: np.fromfile(export_dir / t["file"], dtype=t["dtype"]).reshape(t["shape"])
+                  for t in manifest["files"]["fp32"].get("tables", [])}
         self.batches = []
         for s in range(0, len(texts), batch):
             chunk = [texts[i] for i in self.order[s : s + batch]]
             enc = tok(chunk, truncation=True, max_length=128, padding=True, return_tensors="np")
-            self.batches.append({n: enc[n] for n in self.inputs})
+            self.batches.append({**{n: enc[n] for n in self.inputs}, **tables})
 
     def session(self, graph: Path):  # noqa: ANN201
         import onnxruntime as ort

@@ -53,7 +53,7 @@ class Steps:
 def engine_parts(session_config: list[str], mem_pattern: bool, library: bool) -> None:
     """RSS added by each export's tokenizer (`FastTokenizer`, as the engine holds it: the library's model, or the
     lean Unigram; `--library-tokenizers` the library's for both), then its ONNX Runtime session (as `OnnxEncoder`
-    opens them), with `session_config` entries (KEY=VALUE) and the memory pattern on or off."""
+    opens them; the word embedding is not in the graph, `lookup_tables`, so it is not counted here), with `session_config` entries (KEY=VALUE) and the memory pattern on or off."""
     import onnxruntime as ort
     import tokenizers
 

@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from monitor.classify.encoder import ModelNotFound, file_sha256, offline_mode, resolve_model, weights_sha256
+from monitor.classify.lookup_tables import detach_lookup_tables
 
-FORMAT = "cct-onnx-encoder/2"
+#: /3: the word embedding is a graph input whose rows live in a file of their own (`lookup_tables`).
+FORMAT = "cct-onnx-encoder/3"
 MANIFEST = "manifest.json"
 TOKENIZER = "tokenizer.json"
 FILES = {"int8": "encoder.int8.onnx", "fp32": "encoder.fp32.onnx"}
@@ -92,8 +94,13 @@ def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisio
     files = manifest["files"]
     if any(p not in files for p in precisions):
         return False
-    entries = [*files.values(), manifest["tokenizer"]]
+    entries = [*export_entries(files), manifest["tokenizer"]]
     return all((out_dir / e["file"]).is_file() and file_sha256(out_dir / e["file"]) == e["sha256"] for e in entries)
+
+
+def export_entries(files: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every file entry (`file`, `sha256`) of a manifest's graphs: each graph and its detached lookup tables."""
+    return [e for entry in files.values() for e in (entry, *entry.get("tables", []))]
 
 
 def ffn_down_projections(graph_path: Path, intermediate: int, hidden: int) -> list[str]:
@@ -387,13 +394,16 @@ def export_encoder(
         shift = {name: GELU_SHIFT for name in down} if smooth_alpha is not None else {}
         quantized = quantize_per_token(fp32, int8, set(fp32_nodes), smooth, smooth_alpha or 0.0, shift)
         embedding_rows = quantize_embedding_tables(int8, int8_embedding_rows) if int8_embedding_rows else 0
-        for stale in [*FILES.values(), TOKENIZER, MANIFEST]:
+        for stale in [*FILES.values(), TOKENIZER, MANIFEST, *(p.name for p in out_dir.glob("encoder.*.table*.bin"))]:
             (out_dir / stale).unlink(missing_ok=True)
-        files: dict[str, dict[str, str]] = {}
+        files: dict[str, dict[str, Any]] = {}
         for precision in precisions:
-            target = out_dir / FILES[precision]
-            shutil.move(str(Path(tmp) / FILES[precision]), target)
-            files[precision] = {"file": target.name, "sha256": file_sha256(target)}
+            tables = detach_lookup_tables(Path(tmp) / FILES[precision])
+            for moved in [FILES[precision], *(t["file"] for t in tables)]:
+                shutil.move(str(Path(tmp) / moved), out_dir / moved)
+            files[precision] = {"file": FILES[precision], "sha256": file_sha256(out_dir / FILES[precision])}
+            if tables:
+                files[precision]["tables"] = [{**t, "sha256": file_sha256(out_dir / t["file"])} for t in tables]
         files["int8"]["quantization"] = ("int8 MatMul: weights symmetric per output channel, activations symmetric "
                                          "per token at run time" + (", smoothed" if smooth else ""))
         files["int8"]["int8_matmuls"] = quantized

@@ -8,6 +8,9 @@ name, sha256, variant, config, layers, precision, device). It loads an export di
 - the manifest's source-weights sha256 must equal the configured encoder's weights (`StaleExport`
   otherwise: the encoder changed since the export, run the export again);
 - the layers must be those the heads were trained on.
+
+The word embedding is not in the graph (`lookup_tables`): its rows are read from the export's table file
+when a batch's tokens first need them, so only the vocabulary the traffic uses is resident.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from monitor.classify.encoder import EncoderConfig, PooledEncoder, offline_mode, resolve_model, weights_sha256
 from monitor.classify.fast_tokenizer import FastTokenizer
 from monitor.classify.encoder import file_sha256
+from monitor.classify.lookup_tables import LazyTable
 from monitor.classify.onnx_export import FILES, read_manifest
 
 
@@ -60,7 +64,7 @@ class OnnxEncoder(PooledEncoder):
         entry = manifest["files"].get(precision)
         if entry is None:
             raise StaleExport(f"{self.export_dir} has no {precision} graph (has {sorted(manifest['files'])}); {fix}")
-        for what in (entry, manifest["tokenizer"]):
+        for what in (entry, *entry.get("tables", []), manifest["tokenizer"]):
             path = self.export_dir / what["file"]
             if not path.is_file() or file_sha256(path) != what["sha256"]:
                 raise StaleExport(f"{path}: missing or its sha256 differs from {self.export_dir / 'manifest.json'}; "
@@ -78,7 +82,9 @@ class OnnxEncoder(PooledEncoder):
         self._pad_id = int(manifest["pad_id"])
         self._graph = self.export_dir / entry["file"]
         self._tokenizer_file = self.export_dir / manifest["tokenizer"]["file"]
+        self._table_entries = list(entry.get("tables", []))
         self._engine: tuple[FastTokenizer, Any] | None = None
+        self._tables: list[tuple[str, str, LazyTable]] = []
         self._run_options: Any = None
         self.check_layers()
         if not lazy:
@@ -109,6 +115,8 @@ class OnnxEncoder(PooledEncoder):
         self._run_options = ort.RunOptions()
         if self.memory_arena and self.shrink_arena:
             self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._tables = [(t["input"], t["indices"], LazyTable(self.export_dir / t["file"], t["dtype"], t["shape"]))
+                        for t in self._table_entries]
         self._engine = (FastTokenizer(self._tokenizer_file, self._pad_id, self._inputs), session)
         return self._engine
 
@@ -116,6 +124,9 @@ class OnnxEncoder(PooledEncoder):
         """Drop the tokenizer and the session (their memory); the next use loads them again."""
         self._engine = None
         self._run_options = None
+        for _, _, table in self._tables:
+            table.close()
+        self._tables = []
 
     @property
     def tokenizer(self) -> FastTokenizer:
@@ -171,4 +182,6 @@ class OnnxEncoder(PooledEncoder):
         enc = self.tokenizer(list(texts), truncation=True, max_length=self.config.max_tokens, padding=True, return_tensors="np")
         feeds: dict[str, Any] = {name: enc[name] for name in self._inputs}
         session = self.session
+        for name, indices, table in self._tables:
+            feeds[name] = table.rows(feeds[indices])
         return np.asarray(session.run([self._output], feeds, self._run_options)[0], dtype=np.float32)

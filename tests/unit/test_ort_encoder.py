@@ -114,6 +114,21 @@ def test_damaged_graph_is_refused(export_dir: Path, tmp_path: Path) -> None:
         OnnxEncoder(EncoderConfig(layers=(0,)), d)
 
 
+def test_word_embedding_rows_are_read_when_used_and_a_damaged_table_is_refused(export_dir: Path, tmp_path: Path) -> None:
+    (table,) = json.loads((export_dir / MANIFEST).read_text())["files"]["int8"]["tables"]
+    assert table["input"] == "model.embeddings.word_embeddings.weight" and table["shape"] == [30522, 384]
+    encoder = OnnxEncoder(EncoderConfig(layers=(0,), threads=1), export_dir)
+    encoder.encode(["the vote is on tuesday"], 8)
+    (_, _, rows), = encoder._tables
+    assert 0 < rows.loaded_rows < 20
+    d = _copy(export_dir, tmp_path)
+    with open(d / table["file"], "r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\x00\x01\x02\x03")
+    with pytest.raises(StaleExport, match="sha256 differs"):
+        OnnxEncoder(EncoderConfig(layers=(0,)), d)
+
+
 def test_other_layers_than_the_heads_read_are_refused(export_dir: Path) -> None:
     with pytest.raises(StaleExport, match=r"heads read layers \[6\]"):
         OnnxEncoder(EncoderConfig(layers=(-1,)), export_dir)

@@ -73,3 +73,14 @@ def test_alerts_outside_the_period_are_not_counted(tmp_path: Path) -> None:
                                    "--out", str(tmp_path / "out")])
     assert out.exit_code == 0 and json.loads(out.output)["alerts"] == 0
     assert _rows(tmp_path / "out" / "own_initiative.csv")[("TOTAL", "ALL")]["detections"] == "0"
+
+
+def test_the_cli_loads_matplotlib_only_for_the_report_command() -> None:
+    """Every `cct-monitor` process (replicas included) imports the CLI; matplotlib is ~30 MiB of it."""
+    import subprocess
+    import sys
+
+    code = "import sys, monitor.cli; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"
