@@ -174,9 +174,6 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
     if lex.get("available"):
         p = lex["params"]
         chars = f" and in-word character {p['char_ngrams'][0]}–{p['char_ngrams'][1]}-grams" if p.get("char_ngrams") else ""
-        if p.get("deobfuscate"):
-            chars += (", of the text and of its plain spelling where it writes letters as look-alike digits or "
-                      "spells a word out (`monitor/classify/obfuscation.py`)")
         blend = lex.get("blend")
         how = (f"an LR over them and the embedding, added to the MLP (the MLP's share of the standardised logits "
                f"{blend['mlp_share']}, picked on the calibration split)" if blend else "LR only")

@@ -22,8 +22,6 @@ import mmh3
 import numpy as np
 from scipy.sparse import csr_matrix  # with the module, so its BLAS library is loaded before serving limits them
 
-from monitor.classify.obfuscation import deobfuscate
-
 TOKEN_PATTERN = r"[a-z0-9']+"
 
 
@@ -71,15 +69,12 @@ def _word_char_columns(word: str, lo: int, hi: int, n: int) -> np.ndarray:
 class LexicalFeatures:
     """Binary word 1..`ngram_max`-grams of the lower-cased text (and, with `char_ngrams` (lo, hi), its
     in-word character lo..hi-grams) hashed into `n_features` columns, the row L2-normalised and scaled by
-    `weight` (the block's norm relative to the unit-length embedding). With `deobfuscate`, a text written
-    with look-alike digits or spelled-out letters ("h4te", "h a t e") adds the grams of its plain spelling
-    (`monitor.classify.obfuscation`); other texts' rows are as without it."""
+    `weight` (the block's norm relative to the unit-length embedding)."""
 
     ngram_max: int = 3
     n_features: int = 2**14
     weight: float = 1.0
     char_ngrams: tuple[int, int] | None = None
-    deobfuscate: bool = False
 
     def __post_init__(self) -> None:
         if self.ngram_max < 1 or self.n_features < 1 or self.weight <= 0:
@@ -93,8 +88,10 @@ class LexicalFeatures:
         indptr, indices, data = [0], [], []
         n = self.n_features
         for text in texts:
-            spellings = dict.fromkeys((text, deobfuscate(text) if self.deobfuscate else text))
-            cols = np.concatenate([self._columns(t) for t in spellings])
+            cols = np.fromiter((_column(g, n) for g in _grams(text, self.ngram_max)), dtype=np.int32)
+            if self.char_ngrams is not None:
+                lo, hi = self.char_ngrams
+                cols = np.concatenate([cols, *(_word_char_columns(w, lo, hi, n) for w in _char_words(text))])
             cols = np.unique(cols).tolist()  # the union of the grams' columns, sorted
             if cols:
                 indices.extend(cols)
@@ -103,24 +100,13 @@ class LexicalFeatures:
         return csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
                            np.asarray(indptr, dtype=np.int32)), shape=(len(texts), self.n_features))
 
-    def _columns(self, text: str) -> np.ndarray:
-        """The columns of one spelling's word grams (and character grams), with repeats."""
-        n = self.n_features
-        cols = np.fromiter((_column(g, n) for g in _grams(text, self.ngram_max)), dtype=np.int32)
-        if self.char_ngrams is None:
-            return cols
-        lo, hi = self.char_ngrams
-        return np.concatenate([cols, *(_word_char_columns(w, lo, hi, n) for w in _char_words(text))])
-
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """`sparse` as a dense float32 array (for fitting)."""
         return self.sparse(texts).toarray()
 
     def to_json(self) -> dict[str, Any]:
-        """The parameters; `char_ngrams` and `deobfuscate` only where set, so other heads' files stay as they were."""
+        """The parameters; `char_ngrams` only where set, so word-only heads' files stay as they were."""
         spec = asdict(self)
-        if not self.deobfuscate:
-            del spec["deobfuscate"]
         if self.char_ngrams is None:
             del spec["char_ngrams"]
         else:
@@ -129,9 +115,9 @@ class LexicalFeatures:
 
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> LexicalFeatures:
-        unknown = set(spec) - {"ngram_max", "n_features", "weight", "char_ngrams", "deobfuscate"}
+        unknown = set(spec) - {"ngram_max", "n_features", "weight", "char_ngrams"}
         if unknown:
             raise ValueError(f"lexical features: unknown keys {sorted(unknown)}")
         chars = spec.get("char_ngrams")
         return cls(int(spec["ngram_max"]), int(spec["n_features"]), float(spec["weight"]),
-                   (int(chars[0]), int(chars[1])) if chars is not None else None, bool(spec.get("deobfuscate", False)))
+                   (int(chars[0]), int(chars[1])) if chars is not None else None)

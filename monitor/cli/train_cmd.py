@@ -74,15 +74,12 @@ def command_line(ctx: click.Context) -> str:
               show_envvar=True, help="Hashed columns of the lexical block.")
 @click.option("--lexical-chars", default=None, envvar="CCT_TRAIN_LEXICAL_CHARS", show_envvar=True,
               help="Also hash in-word character n-grams into the lexical block, e.g. '2,5' (hashtags, spellings, source names).")
-@click.option("--lexical-deobfuscate/--no-lexical-deobfuscate", default=False, show_default=True,
-              envvar="CCT_TRAIN_LEXICAL_DEOBFUSCATE", show_envvar=True,
-              help="The lexical block also reads the plain spelling of look-alike digits and spelled-out letters ('h4te', 'h a t e').")
 @click.option("--blend/--no-blend", default=False, show_default=True, envvar="CCT_TRAIN_BLEND", show_envvar=True,
               help="With --lexical, also try the MLP and the lexical LR added (mix picked on the calibration split).")
 def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str, positive: tuple[str, ...],
           group_col: str | None, context: str | None, context_n: int, out_dir: Path, seed: int, model: str,
           max_tokens: int, threshold: float | None, prior: float | None, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None,
-          lexical: bool, lexical_features: int, lexical_chars: str | None, lexical_deobfuscate: bool, blend: bool) -> None:
+          lexical: bool, lexical_features: int, lexical_chars: str | None, blend: bool) -> None:
     """Train a calibrated head for LABEL, compare it with a plain logistic regression, write head + model card."""
     from tqdm import tqdm
 
@@ -106,8 +103,7 @@ def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str
         chars = tuple(int(v) for v in lexical_chars.split(",")) if lexical_chars else None
         if chars is not None and len(chars) != 2:
             raise ValueError("give two numbers, e.g. 2,5")
-        lex = LexicalFeatures(n_features=lexical_features, char_ngrams=chars,  # type: ignore[arg-type]
-                              deobfuscate=lexical_deobfuscate) if lexical else None
+        lex = LexicalFeatures(n_features=lexical_features, char_ngrams=chars) if lexical else None  # type: ignore[arg-type]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--lexical-chars") from None
     if blend and lex is None:

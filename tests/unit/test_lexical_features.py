@@ -144,19 +144,3 @@ def test_a_blend_head_adds_its_dense_layers_on_the_embedding_to_its_linear_term_
         Head("health", "blend", "text+lexical", layers, head.calibration, lexical=lex,
              linear=(linear[0][:-1], linear[1]))
 
-
-
-def test_deobfuscate_adds_the_plain_spelling_only_to_obfuscated_texts() -> None:
-    from monitor.classify.lexical import LexicalFeatures
-    from monitor.classify.obfuscation import deobfuscate
-
-    assert deobfuscate("I h4t3 them, they are d i s g u s t i n g") == "I hate them, they are disgusting"
-    for plain in ("the 7th of may, 4x4, mp3, covid19, b4 noon", "I am a person, a b c", "score 3 - 1"):
-        assert deobfuscate(plain) == plain
-    lex = LexicalFeatures(n_features=2**12, char_ngrams=(2, 4), deobfuscate=True)
-    base = LexicalFeatures(n_features=2**12, char_ngrams=(2, 4))
-    ordinary = ["we won the match", "the 7th of may"]
-    assert (lex.sparse(ordinary) != base.sparse(ordinary)).nnz == 0
-    both = set(lex.sparse(["I h4te them"]).indices)
-    assert set(base.sparse(["I hate them"]).indices) <= both and set(base.sparse(["I h4te them"]).indices) <= both
-    assert LexicalFeatures.from_json(lex.to_json()) == lex and "deobfuscate" not in base.to_json()
