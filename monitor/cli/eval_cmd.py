@@ -41,6 +41,8 @@ def _log(message: str) -> None:
 @click.option("--detect-language", is_flag=True,
               help="Leave the cases' language off their chunks, so the pipeline identifies it per broadcast window "
                    "(as for a source that sends none) [default: each chunk declares its case's language].")
+@click.option("--hatecheck/--no-hatecheck", default=True, show_default=True,
+              help="Score the project's HateCheck-style set (tests/hatecheck_style) per functionality, heads and rules.")
 @click.option("--update-golden", is_flag=True,
               help="Rewrite the regression gate's golden file from the first model and its rules, then stop.")
 @click.option("--golden", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -53,11 +55,12 @@ def _log(message: str) -> None:
 @click.pass_context
 def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], suite: Path | None, data: Path | None,
           public: bool, baseline: bool, max_per_source: int, max_debate_lines: int, debate_alerts: bool, baseline_train_per_source: int, out: Path,
-          detect_language: bool, update_golden: bool, golden: Path | None, **_flags: object) -> None:
+          detect_language: bool, hatecheck: bool, update_golden: bool, golden: Path | None, **_flags: object) -> None:
     """Measure detection: the suite through each model's rules, the public test splits, a plain baseline."""
     from monitor.classify import corpora
     from monitor.classify.embcache import default_cache_path
     from monitor.eval import golden as golden_mod
+    from monitor.eval.hatecheck_set import load_set
     from monitor.eval.models import model_specs, parse_named
     from monitor.eval.report import render
     from monitor.eval.run import EvalOptions, evaluate
@@ -85,6 +88,7 @@ def eval_(ctx: click.Context, models: tuple[str, ...], rules: tuple[str, ...], s
             public_per_source=max_per_source, debate_lines_per_source=max_debate_lines, baseline=baseline,
             baseline_per_source=baseline_train_per_source, cache_path=default_cache_path(),
             debate_alerts=debate_alerts, declare_language=not detect_language,
+            hatecheck=load_set() if hatecheck else (),
         )
         report = evaluate(cases, suite_path, opts, _log)
     except (SuiteError, RuleLoadError, ValueError, FileNotFoundError, RuntimeError) as exc:

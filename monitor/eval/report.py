@@ -63,6 +63,7 @@ def functional_section(report: dict[str, Any]) -> list[str]:
     lines += ["### Per case type", ""]
     lines += _table(["case type"] + header[1:], rows(("by_case_type",), keys("by_case_type")))
     lines += hate_functionality_section(models)
+    lines += hatecheck_section(models)
     lines += ["", "Misses and false alarms, case by case, are in the JSON report (`functional.misses`, "
               "`functional.false_alarms`)."]
     return lines
@@ -80,6 +81,32 @@ def hate_functionality_section(models: list[dict[str, Any]]) -> list[str]:
             "The share of the hate cases, harmful and hard negatives, whose expectation holds, per case type. "
             "Target (on HateCheck itself): ≥ 0.82 overall, no functionality below 0.50.", ""] + _table(
         ["case type"] + [m["name"] for m in models], rows)
+
+
+def hatecheck_section(models: list[dict[str, Any]]) -> list[str]:
+    """The HateCheck-style set per functionality: heads alone and through the rules, per model."""
+    tables = [m.get("hatecheck_style") for m in models]
+    first = next((t for t in tables if t), None)
+    if first is None:
+        return []
+    keys = list(dict.fromkeys(k for t in tables if t for k in t["functionalities"]))
+    header = ["functionality", "label"] + [f"{m['name']} {level}" for m in models for level in ("head", "rules")]
+    rows = []
+    for k in keys:
+        label = next(t["functionalities"][k]["label"] for t in tables if t and k in t["functionalities"])
+        row = [f"**{k}**" if k == "all" else k, "" if k == "all" else label]
+        for t in tables:
+            cell = t["functionalities"].get(k) if t else None
+            row += ["–", "–"] if cell is None else [_rate(cell[lv]["accuracy"], cell[lv]["ok"], cell[lv]["cases"])
+                                                    for lv in ("head", "rules")]
+        rows.append(row)
+    rows.append(["lowest functionality", ""] + [c for t in tables for c in (
+        ("–", "–") if not t else (_pct(t["lowest"]["head"]), _pct(t["lowest"]["rules"])))])
+    return ["", f"### HateCheck-style set by functionality ({first['cases']} cases, tests/hatecheck_style)", "",
+            "Accuracy per functionality. Head: the `hate` or `threat` score at or above its head's threshold counts as "
+            "hateful (what a grader of `cct-monitor classify` output sees). Rules: an alert above info on the case's "
+            "own chunk. Target: ≥ 0.82 overall, no functionality below 0.50. Wrong cases are in the JSON report "
+            "(`hatecheck_style.wrong`).", ""] + _table(header, rows)
 
 
 def _unscored(code: str, row: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ from monitor.eval import baseline as baseline_mod
 from monitor.eval.checkworthiness import debate_test_rows, ranking_metrics
 from monitor.eval.debate_alerts import debate_alerts
 from monitor.eval.functional import run_cases
+from monitor.eval.hatecheck import as_functional_case, hatecheck_report
+from monitor.eval.hatecheck_set import HateCheckCase
 from monitor.eval.models import ModelSpec, load_classifier, load_engine
 from monitor.eval.narratives import narrative_report
 from monitor.eval.public import TextScorer, available_sources, public_metrics, public_test_rows, score_examples
@@ -43,6 +45,7 @@ class EvalOptions:
     cache_path: Path
     debate_alerts: bool = True  # stream the test debates through the rules (alerts on lawful political speech)
     declare_language: bool = True  # False: chunks carry no language; the pipeline identifies it per window
+    hatecheck: Sequence[HateCheckCase] = ()  # the HateCheck-style set, scored per functionality when given
 
 
 def shown(path: Path) -> str:
@@ -101,6 +104,10 @@ def run_model(spec: ModelSpec, cases: Sequence[FunctionalCase], opts: EvalOption
         "stance_level": stance_level([r.case for r in primary], [r.scores for r in primary]),
         "narratives": narrative_report(primary, engine),
     }
+    if opts.hatecheck:
+        log(f"{spec.name}: running {len(opts.hatecheck)} HateCheck-style cases")
+        hc = run_cases([as_functional_case(c) for c in opts.hatecheck], classifier, engine, opts.pipeline)
+        entry["hatecheck_style"] = hatecheck_report(opts.hatecheck, hc, dict(info.thresholds))
     if public:
         entry.update(score_public(classifier, spec.name, public, debates, dict(info.thresholds), log))
     if debates and opts.debate_alerts:

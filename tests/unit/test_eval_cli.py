@@ -49,13 +49,17 @@ def test_eval_runs_the_suite_through_the_rules_and_skips_absent_public_data(tmp_
     assert report["suite"]["languages"] == {"de": 1, "en": 4}
     assert "| de | 1 (1 harmful) | 0.00 (0/1) | – | 0/0 | 1/1 |" in result.output
     assert "Skipped: no public data sets at" in result.output
+    hatecheck = model["hatecheck_style"]  # the HateCheck-style set runs by default, heads and rules
+    assert hatecheck["cases"] == sum(v["head"]["cases"] for k, v in hatecheck["functionalities"].items() if k != "all")
+    assert hatecheck["functionalities"]["all"]["rules"]["cases"] == hatecheck["cases"] >= 400
+    assert "### HateCheck-style set by functionality" in result.output
 
 
 def test_detect_language_leaves_the_language_to_the_pipeline_which_identifies_the_german_case(tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
     suite, _ = small_suite(tmp_path)
     result = CliRunner().invoke(cli, ["eval", "--suite", str(suite), "--no-public", "--no-baseline", "--detect-language",
-                                      "--out", str(out), "--threads", "2", "--multilingual", "off"])
+                                      "--no-hatecheck", "--out", str(out), "--threads", "2", "--multilingual", "off"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert report["suite"]["language"] == "identified by the pipeline"
@@ -63,6 +67,7 @@ def test_detect_language_leaves_the_language_to_the_pipeline_which_identifies_th
     assert (rows["de"]["unsupported_language"], rows["de"]["unsupported_as"]) == (1, ["de"])
     assert rows["en"]["unsupported_language"] == 0
     assert "Case languages: identified by the pipeline." in result.output
+    assert "hatecheck_style" not in report["models"][0] and "HateCheck-style set" not in result.output
 
 
 def test_bad_model_and_rules_arguments_are_clear_errors(tmp_path: Path) -> None:
