@@ -27,7 +27,8 @@ HARD_ALL="$SYN/hard_negatives.jsonl?name=synthetic-hard-negatives&label=0&group_
 # other labels' rows that are safe negatives for it (their hard negatives and benign talk always; their
 # positives only where that harm cannot also be this one).
 # The shipped election, health and hate heads are trained with it; for threat it is opt-in (SPOKEN_LABELS),
-# because its head retrained with it did not beat the shipped one through the rules (models/cards/election.md).
+# because its head retrained with it did not beat the shipped one through the rules (models/cards/election.md,
+# models/cards/threat.md); the threat head reads only the set's own negatives by default (below).
 SP=monitor/data/spoken
 SW="${SPOKEN_WEIGHT:-5}"
 SPOKEN_LABELS="${SPOKEN_LABELS:-election health hate}"
@@ -94,15 +95,30 @@ for label in $LABELS; do
         --data "$SYN/positives.jsonl?name=synthetic-positives&label=1&group_col=group&where=label_name:hate&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_COVID" "${SPOKEN[@]}" ;;
     election)
+      # The shipped head (2 Dec 2026): the rules' election cuts kept their meaning (models/cards/election.md).
       $CLI train --label election --out "$OUT" \
         --data "$SYN/election.jsonl?name=synthetic-election&group_col=group&weight=$W" \
         --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" "${SPOKEN[@]}" ;;
     threat)
+      # Not the shipped head: that one is still what its card's command trained (the background files read by
+      # path; KNOWN_DEBT in tests/unit/test_heads_training_data.py). This is the reader-only retrain that came
+      # closest (R3 in models/cards/threat.md): every inline rule test passes, but int8 and fp32 decisions
+      # differ on suite lines at the rules' upper cut and it reads debate speech as more threat-like.
       # Every line of the election set is a conversational non-threat (its threats are in threat.jsonl).
-      $CLI train --label threat --out "$OUT" \
+      # Unless threat is in SPOKEN_LABELS, the spoken threat set's hard negatives and benign talk (banter,
+      # figurative violence, history, heated but lawful protest) are negatives too, without its positives:
+      # without them the head scored the inline banter test ("i'm going to kill him when he gets home") 0.90,
+      # at threat-to-life's banter cut. --prior 0.044: the calibration share of positives the shipped head had
+      # (55 of 1251), which the extra negatives would lower. --calibration platt: the rules read this score at
+      # four cuts, and isotonic (the lower cross-fitted Brier by 0.0003 without the spoken negatives) is a step
+      # function of a dozen levels on 55 calibration positives that tied whole groups of lines at one value.
+      OWN_NEG=()
+      case " $SPOKEN_LABELS " in *" threat "*) ;; *) OWN_NEG=(--prior 0.044 --data
+        "$SP/threat.jsonl?name=spoken-threat-negatives&label=0&group_col=group&where=kind:hard_negative,negative&weight=$SW") ;; esac
+      $CLI train --label threat --out "$OUT" --calibration platt \
         --data "$SYN/threat.jsonl?name=synthetic-threat&group_col=group&weight=$W" \
         --data "$SYN/election.jsonl?name=synthetic-election-negatives&label=0&group_col=group&weight=$W" \
-        --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" "${SPOKEN[@]}" ;;
+        --data "$HARD_ALL" --data "$BG_CLEF" --data "$BG_NEITHER" --data "$BG_COVID" "${OWN_NEG[@]}" "${SPOKEN[@]}" ;;
     stance_assert)
       # The speaker asserts (1) or quotes, reports, denies or condemns (0): every spoken row with a stance,
       # and the project-written stance pairs held out from the suite (stance_pairs.jsonl, built by

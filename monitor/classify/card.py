@@ -68,6 +68,11 @@ def _inputs(report: dict[str, Any]) -> str:
     return "the chunk embedding"
 
 
+def _calibration_choice(calibration: dict[str, Any]) -> str:
+    """How the calibration method was chosen, for the card ("" for the default: the lower cross-fitted Brier)."""
+    return "set by --calibration; " if calibration.get("chosen_by") == "--calibration" else ""
+
+
 def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
     """The Markdown text of a model card."""
     label = report["label"]
@@ -83,7 +88,7 @@ def render_card(report: dict[str, Any], files: Sequence[Path]) -> str:
         f"({report['encoder']['dim']} dims); max {report['encoder']['max_tokens']} word pieces per window.",
         f"- Head: `{report['chosen']}` over {_inputs(report)}; "
         f"calibration: {report['calibration']['method']} on the calibration split "
-        f"(cross-fitted Brier: {report['calibration']['cross_fitted_brier']}).",
+        f"({_calibration_choice(report['calibration'])}cross-fitted Brier: {report['calibration']['cross_fitted_brier']}).",
         f"- Decision threshold: {t['threshold']} on the calibrated probability ({report['threshold']['how']}).",
         f"- Calibration prior: {report['calibration']['prior'] or 'the calibration split as sampled'} "
         f"(share of positives the probabilities assume).",

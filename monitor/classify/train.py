@@ -62,6 +62,7 @@ class TrainConfig:
     context_n: int = 2
     threshold: float | None = None
     prior: float | None = None
+    calibration: str = "auto"  # "auto" (lower cross-fitted Brier), "platt" or "isotonic"
     measure_int8: bool = True
     cache_path: Path = field(default_factory=default_cache_path)
     threads: int | None = None
@@ -246,9 +247,10 @@ def prior_weights(y: np.ndarray, prior: float | None) -> np.ndarray:
 
 
 def fit_calibration(
-    raw: np.ndarray, y: np.ndarray, seed: int, prior: float | None = None
+    raw: np.ndarray, y: np.ndarray, seed: int, prior: float | None = None, method: str = "auto"
 ) -> tuple[Calibration, dict[str, float]]:
-    """Platt or isotonic on the calibration split, whichever has the lower cross-fitted Brier score.
+    """Platt or isotonic on the calibration split: `method`, or with "auto" whichever has the lower
+    cross-fitted Brier score (both scores are reported either way).
     With `prior`, the split is reweighted so positives make up that share (a prior shift)."""
     weights = prior_weights(y, prior)
 
@@ -272,8 +274,8 @@ def fit_calibration(
                 continue
             losses.append(brier_score_loss(y[te], fit(raw[tr], y[tr], weights[tr])(raw[te]), sample_weight=weights[te]))
         scores[name] = round(float(np.mean(losses)), 5)
-    min_pos = int(y.sum())
-    method = "isotonic" if scores["isotonic"] < scores["platt"] and min_pos >= 50 else "platt"
+    if method == "auto":
+        method = "isotonic" if scores["isotonic"] < scores["platt"] and int(y.sum()) >= 50 else "platt"
     return (isotonic if method == "isotonic" else platt)(raw, y, weights), scores
 
 
@@ -401,7 +403,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
     use_ctx = chosen is best_ctx
 
     calibration, calib_scores = fit_calibration(
-        _raw(chosen.layers, xs(chosen.features, "calib"), chosen.linear), y["calib"], config.seed, config.prior)
+        _raw(chosen.layers, xs(chosen.features, "calib"), chosen.linear), y["calib"], config.seed, config.prior, config.calibration)
     threshold = config.threshold if config.threshold is not None else pick_threshold(
         y["calib"], calibration(_raw(chosen.layers, xs(chosen.features, "calib"), chosen.linear)))
     for c in candidates:
@@ -412,7 +414,7 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
             c.test = metrics_at(y["test"], p, 0.5)
             continue
         cal = calibration if c is chosen else fit_calibration(
-            _raw(c.layers, xs(c.features, "calib"), c.linear), y["calib"], config.seed, config.prior)[0]
+            _raw(c.layers, xs(c.features, "calib"), c.linear), y["calib"], config.seed, config.prior, config.calibration)[0]
         p = cal(raw_test)
         c.test = metrics_at(y["test"], p, threshold)
         if c is chosen:
@@ -463,7 +465,8 @@ def train_head(config: TrainConfig, progress: Callable[[int, int], None] | None 
             "used": chosen is best_lex,
             "blend": chosen.params if chosen.name == "blend" else None,
         },
-        "calibration": {"method": calibration.method, "cross_fitted_brier": calib_scores, "prior": config.prior},
+        "calibration": {"method": calibration.method, "chosen_by": "lower cross-fitted Brier" if config.calibration == "auto"
+                        else "--calibration", "cross_fitted_brier": calib_scores, "prior": config.prior},
         "test": chosen.test,
         "baseline_test": baseline.test,
         "int8": int8,

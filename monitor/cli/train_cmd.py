@@ -59,6 +59,9 @@ def command_line(ctx: click.Context) -> str:
               help="The head's decision cut [default: F1-best on the calibration split, 0.05 grid in 0.2..0.8].")
 @click.option("--prior", default=None, type=click.FloatRange(0.01, 0.99), envvar="CCT_TRAIN_PRIOR", show_envvar=True,
               help="Calibrate as if positives were this share of the stream [default: the calibration split's own share].")
+@click.option("--calibration", "calibration", default="auto", show_default=True, envvar="CCT_TRAIN_CALIBRATION", show_envvar=True,
+              type=click.Choice(["auto", "platt", "isotonic"]),
+              help="Probability calibration: 'auto' picks the lower cross-fitted Brier on the calibration split.")
 @click.option("--int8/--no-int8", "measure_int8", default=True, show_default=True, envvar="CCT_TRAIN_INT8", show_envvar=True,
               help="Measure the head with the int8-quantised encoder too.")
 @click.option("--cache", "cache_path", default=None, type=click.Path(dir_okay=False, path_type=Path), envvar="CCT_EMBED_CACHE",
@@ -78,7 +81,7 @@ def command_line(ctx: click.Context) -> str:
               help="With --lexical, also try the MLP and the lexical LR added (mix picked on the calibration split).")
 def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str, positive: tuple[str, ...],
           group_col: str | None, context: str | None, context_n: int, out_dir: Path, seed: int, model: str,
-          max_tokens: int, threshold: float | None, prior: float | None, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None,
+          max_tokens: int, threshold: float | None, prior: float | None, calibration: str, measure_int8: bool, cache_path: Path | None, layers: str, threads: int | None,
           lexical: bool, lexical_features: int, lexical_chars: str | None, blend: bool) -> None:
     """Train a calibrated head for LABEL, compare it with a plain logistic regression, write head + model card."""
     from tqdm import tqdm
@@ -110,7 +113,7 @@ def train(label: str, data_specs: tuple[str, ...], text_col: str, label_col: str
         raise click.BadParameter("a blend needs --lexical", param_hint="--blend")
     config = TrainConfig(
         label=label, sources=sources, out_dir=out_dir, seed=seed, model=model, max_tokens=max_tokens,
-        context_n=context_n, threshold=threshold, prior=prior, measure_int8=measure_int8,
+        context_n=context_n, threshold=threshold, prior=prior, calibration=calibration, measure_int8=measure_int8,
         cache_path=cache_path or default_cache_path(), threads=threads, layers=layer_list,
         lexical=lex, blend=blend,
         command=command_line(click.get_current_context()),

@@ -183,3 +183,21 @@ def test_a_blend_without_lexical_features_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["train", "--label", "weather", "--data", str(data), "--out", str(tmp_path / "m"),
                                       "--blend"])
     assert result.exit_code != 0 and "a blend needs --lexical" in result.output
+
+
+def test_calibration_method_can_be_set_and_both_brier_scores_are_reported_either_way() -> None:
+    import numpy as np
+
+    from monitor.classify.train import fit_calibration
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(600) < 0.2).astype(int)
+    raw = rng.normal(2.0 * y, 1.0)
+    auto, scores = fit_calibration(raw, y, 13)
+    assert auto.method == ("isotonic" if scores["isotonic"] < scores["platt"] else "platt")
+    for method in ("platt", "isotonic"):
+        forced, forced_scores = fit_calibration(raw, y, 13, method=method)
+        assert forced.method == method and forced_scores == scores
+    # Platt is strictly increasing: distinct raw scores keep distinct probabilities, unlike isotonic's steps.
+    platt = fit_calibration(raw, y, 13, method="platt")[0]
+    assert len(np.unique(platt(raw))) == len(np.unique(raw))
