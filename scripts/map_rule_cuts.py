@@ -4,7 +4,8 @@ For each label and each cut C a rule applies to the old head's score, the new cu
 0.01 grid at which the new head flags no larger a share of the project-written calibration negatives
 (synthetic and spoken hard negatives and benign talk, the register the rules guard) than the old head
 flags at C. The functional suite is not read. Both heads are scored on the calibration split of the new
-head's own training mix (its recorded command), so the figures are reproducible.
+head's own training mix (its recorded command), so the figures are reproducible; a head that reads context
+gets each row's previous lines, as it does in serving.
 With `--stance CUT`, the new head's flags count only where NEW_MODELS_DIR's stance head
 (heads/stance_assert.json) scores at least CUT, as a rule that drops `stance_assert < CUT` sees them; the old
 head's share is measured without that guard, so the cut falls only as far as the guard makes room.
@@ -27,7 +28,7 @@ import numpy as np
 from monitor.classify import corpora
 from monitor.classify.data import SourceSpec, load_all, parse_spec
 from monitor.classify.encoder import Encoder, EncoderConfig, parse_layers
-from monitor.classify.heads import head_inputs, load_head
+from monitor.classify.heads import Head, head_inputs, load_head
 from monitor.classify.train import Embedder, split_groups
 
 
@@ -35,6 +36,13 @@ def _specs(command: str) -> list[SourceSpec]:
     argv = shlex.split(command)
     data = corpora.default_root()
     return [parse_spec(argv[i + 1].replace("../shared/datasets", str(data)), {}) for i, a in enumerate(argv) if a == "--data"]
+
+
+def _proba(head: Head, embedder: Embedder, examples: list) -> np.ndarray:
+    """The head's calibrated scores of `examples`, with their previous lines as context when it reads context."""
+    x, x_ctx = embedder.features(examples, head.context_n if head.uses_context else 0)
+    ctx = x_ctx[:, x.shape[1]:] if x_ctx is not None else None
+    return head.proba(head_inputs(head, x, ctx, [e.text for e in examples]))
 
 
 def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cut: float | None = None,
@@ -52,12 +60,10 @@ def main(old_dir: Path, new_dir: Path, wanted: dict[str, list[float]], stance_cu
         project = np.array([e.source in negatives if negatives else e.source.startswith(("spoken", "synthetic"))
                             for e in calib])
         y = np.array([e.label for e in calib])
-        x, _ = embedder.features(calib, 0)
-        texts = [e.text for e in calib]
-        p_old, p_new = (h.proba(head_inputs(h, x, None, texts)) for h in (old, new))
+        p_old, p_new = (_proba(h, embedder, calib) for h in (old, new))
         if stance_cut is not None:
             stance = load_head(new_dir / "heads" / "stance_assert.json")
-            p_new = np.where(stance.proba(head_inputs(stance, x, None, texts)) >= stance_cut, p_new, 0.0)
+            p_new = np.where(_proba(stance, embedder, calib) >= stance_cut, p_new, 0.0)
         neg, pos = project & (y == 0), project & (y == 1)
         grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
         for cut in cuts:
