@@ -94,13 +94,18 @@ def is_current(out_dir: Path, source_sha: str, layers: tuple[int, ...], precisio
     files = manifest["files"]
     if any(p not in files for p in precisions):
         return False
-    entries = [*export_entries(files), manifest["tokenizer"]]
+    return files_intact(out_dir, manifest)
+
+
+def graph_files(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The file entries (`file`, `sha256`) of one exported graph: the graph and its detached lookup tables."""
+    return [entry, *entry.get("tables", [])]
+
+
+def files_intact(out_dir: Path, manifest: dict[str, Any]) -> bool:
+    """True when every graph, lookup table and the tokenizer a manifest lists is in `out_dir` with its sha256."""
+    entries = [e for entry in manifest["files"].values() for e in graph_files(entry)] + [manifest["tokenizer"]]
     return all((out_dir / e["file"]).is_file() and file_sha256(out_dir / e["file"]) == e["sha256"] for e in entries)
-
-
-def export_entries(files: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every file entry (`file`, `sha256`) of a manifest's graphs: each graph and its detached lookup tables."""
-    return [e for entry in files.values() for e in (entry, *entry.get("tables", []))]
 
 
 def ffn_down_projections(graph_path: Path, intermediate: int, hidden: int) -> list[str]:

@@ -27,7 +27,7 @@ from monitor.classify.encoder import EncoderConfig, PooledEncoder, offline_mode,
 from monitor.classify.fast_tokenizer import FastTokenizer
 from monitor.classify.encoder import file_sha256
 from monitor.classify.lookup_tables import LazyTable
-from monitor.classify.onnx_export import FILES, read_manifest
+from monitor.classify.onnx_export import FILES, graph_files, read_manifest
 
 
 class StaleExport(RuntimeError):
@@ -64,7 +64,7 @@ class OnnxEncoder(PooledEncoder):
         entry = manifest["files"].get(precision)
         if entry is None:
             raise StaleExport(f"{self.export_dir} has no {precision} graph (has {sorted(manifest['files'])}); {fix}")
-        for what in (entry, *entry.get("tables", []), manifest["tokenizer"]):
+        for what in (*graph_files(entry), manifest["tokenizer"]):
             path = self.export_dir / what["file"]
             if not path.is_file() or file_sha256(path) != what["sha256"]:
                 raise StaleExport(f"{path}: missing or its sha256 differs from {self.export_dir / 'manifest.json'}; "

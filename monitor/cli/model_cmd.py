@@ -14,7 +14,9 @@ from monitor.cli.options import setting_option, settings_from_context
 
 def _graph_mib(out_dir: Path, entry: dict[str, Any]) -> float:
     """MiB on disk of an exported graph and its detached lookup tables."""
-    return sum((out_dir / e["file"]).stat().st_size for e in (entry, *entry.get("tables", []))) / 2**20
+    from monitor.classify.onnx_export import graph_files
+
+    return sum((out_dir / e["file"]).stat().st_size for e in graph_files(entry)) / 2**20
 
 
 @click.group()

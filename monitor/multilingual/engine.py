@@ -26,7 +26,7 @@ from typing import Any
 
 from monitor.classify.encoder import EncoderConfig
 from monitor.classify.encoder import file_sha256
-from monitor.classify.onnx_export import ExportResult, export_encoder, export_entries, read_manifest
+from monitor.classify.onnx_export import ExportResult, export_encoder, files_intact, read_manifest
 from monitor.classify.ort_encoder import OnnxEncoder, StaleExport
 from monitor.multilingual.prune import QUERY_PREFIX, pruned_vocabulary
 from monitor.multilingual.vocab_usage import KEPT_FILE, read_kept
@@ -81,8 +81,7 @@ def is_current(out_dir: Path, provenance: Provenance) -> bool:
     if (built.get("model_file_sha256"), built.get("vocabulary_sha256")) != (provenance.model_file_sha256,
                                                                            provenance.vocabulary_sha256):
         return False
-    entries = [*export_entries(manifest["files"]), manifest["tokenizer"]]
-    return all((out_dir / e["file"]).is_file() and file_sha256(out_dir / e["file"]) == e["sha256"] for e in entries)
+    return files_intact(out_dir, manifest)
 
 
 def build_source(model_dir: Path) -> int:

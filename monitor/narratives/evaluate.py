@@ -112,6 +112,12 @@ def _transcripts(debates_csv: Path, column: str, splits: frozenset[str] | None =
     return by_file
 
 
+def _debate_lines(query_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    """(id, debate, line number) of every id of the form `<debate>_<line>`, the others left out."""
+    return [(qid, name, int(number)) for qid in query_ids
+            for name, _, number in [qid.rpartition("_")] if number.isdigit()]
+
+
 def debate_speakers(debates_csv: Path | None, query_ids: Sequence[str], splits: frozenset[str] | None = None
                     ) -> dict[str, str]:
     """Who said each query line (`<debate>_<line>`), as its transcript writes it ("TRUMP", "Donald Trump"); from
@@ -120,9 +126,8 @@ def debate_speakers(debates_csv: Path | None, query_ids: Sequence[str], splits: 
         return {}
     by_file = _transcripts(debates_csv, "speaker", splits)
     out = {}
-    for qid in query_ids:
-        name, _, number = qid.rpartition("_")
-        if number.isdigit() and (said := by_file.get(name, {}).get(int(number), "").strip()):
+    for qid, debate, n in _debate_lines(query_ids):
+        if said := by_file.get(debate, {}).get(n, "").strip():
             out[qid] = said
     return out
 
@@ -133,11 +138,8 @@ def debate_context(debates_csv: Path | None, query_ids: Sequence[str], lines: in
         return {}
     by_file = _transcripts(debates_csv, "text")
     out = {}
-    for qid in query_ids:
-        name, _, number = qid.rpartition("_")
-        debate = by_file.get(name, {})
-        if number.isdigit() and debate:
-            n = int(number)
+    for qid, name, n in _debate_lines(query_ids):
+        if debate := by_file.get(name, {}):
             out[qid] = " ".join(debate[i] for i in range(n - lines, n) if i in debate)
     return out
 
